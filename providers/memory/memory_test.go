@@ -1,0 +1,22 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/internal/providertest"
+	"github.com/s1crets/s1crets/providers/memory"
+)
+
+func TestConformance(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		Hierarchical: true,
+		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
+			p, err := memory.New(seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p, func() int { return int(p.Calls()) }
+		},
+	})
+}
