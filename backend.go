@@ -3,7 +3,6 @@ package s1crets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"golang.org/x/sync/singleflight"
@@ -63,24 +62,24 @@ func (c *Cached) fail(op, path string, err error) error {
 // copy. With KeyPath it returns the value at that key path of a JSON
 // secret; with Default, that value instead of an ErrNotFound error.
 func (c *Cached) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
-	o := options{q: DefaultQuery}
+	o, k := options{q: DefaultQuery}, cacheKey{path: path} // variant 0 is DefaultQuery
 	if len(opts) > 0 {
 		var err error
 		if o, err = parseCall(opts); err != nil {
 			return Value{}, c.fail("get", path, err)
 		}
+		k = keyOf(path, o.q)
 	}
 	if path == "" {
 		return Value{}, c.fail("get", path, invalidf("empty path"))
 	}
-	k := cacheKey{path, o.q}
 	v, ok := Value{}, false
 	if !o.noCache {
 		v, ok = c.cache.value(k)
 	}
 	var err error
 	if !ok {
-		v, err = c.fetch(ctx, k)
+		v, err = c.fetch(ctx, k, o.q)
 	}
 	if err == nil && len(o.keys) > 0 {
 		v, err = v.Lookup(o.keys...)
@@ -98,10 +97,10 @@ func (c *Cached) Get(ctx context.Context, path string, opts ...Option) (Value, e
 // detached from any one caller's cancellation, so that a caller that gives
 // up does not fail the others; each caller still returns when its own ctx
 // is done.
-func (c *Cached) fetch(ctx context.Context, k cacheKey) (Value, error) {
+func (c *Cached) fetch(ctx context.Context, k cacheKey, q Query) (Value, error) {
 	gen := c.cache.generation()
 	ch := c.flight.DoChan(flightKey('v', gen, k), func() (any, error) {
-		v, err := c.backend.Fetch(context.WithoutCancel(ctx), k.path, k.q)
+		v, err := c.backend.Fetch(context.WithoutCancel(ctx), k.path, q)
 		if err == nil {
 			c.cache.storeValue(gen, k, v)
 		}
@@ -119,10 +118,12 @@ func (c *Cached) fetch(ctx context.Context, k cacheKey) (Value, error) {
 }
 
 func flightKey(kind byte, gen uint64, k cacheKey) string {
-	b := make([]byte, 0, 64+len(k.path))
+	b := make([]byte, 0, 32+len(k.path))
 	b = append(b, kind)
 	b = strconv.AppendUint(b, gen, 10)
-	b = fmt.Appendf(b, "|%t%t%t|%q|%q|", k.q.Decrypt, k.q.Recursive, k.q.FailOnError, k.q.VersionStage, k.q.VersionID)
+	b = append(b, '|')
+	b = strconv.AppendUint(b, uint64(k.variant), 10)
+	b = append(b, '|')
 	return string(append(b, k.path...))
 }
 
@@ -143,7 +144,7 @@ func (c *Cached) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 	if err != nil {
 		return nil, c.fail("get-by-path", path, err)
 	}
-	k := cacheKey{path, o.q}
+	k := keyOf(path, o.q)
 	if !o.noCache {
 		if m, ok := c.cache.list(k); ok {
 			return copyMap(m), nil
@@ -219,7 +220,7 @@ func (c *Cached) PathExists(ctx context.Context, path string, opts ...Option) (b
 	}
 	pc, ok := c.backend.(PathChecker)
 	if ok && len(o.keys) == 0 {
-		if _, hit := c.cache.value(cacheKey{path, o.q}); hit && !o.noCache {
+		if _, hit := c.cache.value(keyOf(path, o.q)); hit && !o.noCache {
 			return true, nil
 		}
 		exists, err := pc.PathExists(ctx, path)

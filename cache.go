@@ -11,8 +11,9 @@ import (
 // CacheConfig configures a provider's cache, as the original's cache_args.
 // The zero value means the defaults: 1000 entries and 15 minutes.
 //
-// Each provider has two caches of Size entries: one for single values (Get)
-// and one for path listings (GetByPath). The cache key holds every option
+// Each provider has two caches of Size entries, each evicting the least
+// recently used entry when full: one for single values (Get) and one for
+// path listings (GetByPath). The cache key holds every option
 // that changes what the store returns (Decrypt, Recursive, VersionStage,
 // VersionID, FailOnError) but not the key path: key paths are looked up
 // after the cache, so one fetch serves every key path of a secret.
@@ -40,33 +41,91 @@ func (c CacheConfig) Validate() error {
 }
 
 // cacheKey identifies a cached result: the path and every setting that
-// changes what the store returns.
+// changes what the store returns, as a small number (see variantOf) that
+// hashes faster than the Query itself.
 type cacheKey struct {
-	path string
-	q    Query
+	path    string
+	variant uint32
+}
+
+func keyOf(path string, q Query) cacheKey { return cacheKey{path, variantOf(q)} }
+
+// variants numbers the Queries seen by this process; DefaultQuery is 0.
+var variants = struct {
+	mu  sync.RWMutex // guards ids
+	ids map[Query]uint32
+}{ids: map[Query]uint32{DefaultQuery: 0}}
+
+func variantOf(q Query) uint32 {
+	if q == DefaultQuery {
+		return 0
+	}
+	variants.mu.RLock()
+	id, ok := variants.ids[q]
+	variants.mu.RUnlock()
+	if ok {
+		return id
+	}
+	variants.mu.Lock()
+	defer variants.mu.Unlock()
+	if id, ok = variants.ids[q]; !ok {
+		id = uint32(len(variants.ids))
+		variants.ids[q] = id
+	}
+	return id
 }
 
 type entry[V any] struct {
-	v       V
-	expires int64 // unix nanoseconds
+	v     V
+	state *entryState
 }
 
+// entryState is the mutable part of an entry. Expiry is a timer that sets
+// expired, so a cache hit reads no clock (a clock read costs more than the
+// rest of a hit on some virtual machines).
+type entryState struct {
+	expired atomic.Bool
+	touched atomic.Uint64 // the cache's insert count when the entry last moved to the front
+	expires time.Time
+	timer   stopper
+}
+
+// clock is the time source of a cache; tests replace it to move time.
+type clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) stopper
+}
+
+type stopper interface{ Stop() bool }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                              { return time.Now() }
+func (systemClock) AfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }
+
 // cache is the in-memory LRU+TTL cache of one provider. It is safe for
-// concurrent use and starts no goroutine: expiry is checked on read against
-// now, which tests replace.
+// concurrent use and runs no goroutine of its own: an entry's expiry is a
+// runtime timer, stopped when the entry leaves the cache.
 type cache struct {
 	ttl    time.Duration
-	now    func() time.Time
-	values *lru.Cache[cacheKey, entry[Value]] // nil when disabled
-	lists  *lru.Cache[cacheKey, entry[map[string]Value]]
+	clock  clock
+	values *lruView[Value] // nil when disabled
+	lists  *lruView[map[string]Value]
+
+	// A hit moves the entry to the front of its LRU only when half the
+	// cache's size of entries were inserted since it last moved: an entry
+	// read at least that often is never evicted, and hits of one hot key
+	// from many goroutines take no lock at all.
+	inserts      atomic.Uint64
+	promoteAfter uint64
 
 	// gen counts invalidations. A fetch that started before an invalidation
 	// does not store its (possibly old) result, and a Get after Update never
 	// joins a fetch that started before it.
 	gen atomic.Uint64
 
-	// mu serialises invalidations with stores of fetched results, so that a
-	// store cannot slip in between a generation check and an invalidation.
+	// mu serialises stores and invalidations, so that a store cannot slip
+	// in between a generation check and an invalidation.
 	mu sync.Mutex
 }
 
@@ -74,7 +133,7 @@ func newCache(cfg CacheConfig) (*cache, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &cache{ttl: cfg.TTL, now: time.Now}
+	c := &cache{ttl: cfg.TTL, clock: systemClock{}}
 	if c.ttl == 0 {
 		c.ttl = DefaultCacheTTL
 	}
@@ -85,40 +144,100 @@ func newCache(cfg CacheConfig) (*cache, error) {
 	if size == 0 {
 		size = DefaultCacheSize
 	}
+	c.promoteAfter = uint64(max(size/2, 1))
 	var err error
-	if c.values, err = lru.New[cacheKey, entry[Value]](size); err != nil {
+	if c.values, err = newLRUView[Value](size); err != nil {
 		return nil, err
 	}
-	if c.lists, err = lru.New[cacheKey, entry[map[string]Value]](size); err != nil {
+	if c.lists, err = newLRUView[map[string]Value](size); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
+// lruView is an LRU (golang-lru) with a read-only copy of its contents that
+// readers load with one atomic read: hits from many goroutines share no
+// lock and write no shared memory. Writers (stores and invalidations, under
+// cache.mu) change the LRU and publish a new copy; the LRU decides what is
+// evicted.
+type lruView[V any] struct {
+	lru  *lru.Cache[cacheKey, entry[V]]
+	view atomic.Pointer[map[cacheKey]entry[V]]
+}
+
+func newLRUView[V any](size int) (*lruView[V], error) {
+	l, err := lru.NewWithEvict(size, func(_ cacheKey, e entry[V]) { e.state.timer.Stop() })
+	if err != nil {
+		return nil, err
+	}
+	t := &lruView[V]{lru: l}
+	t.publish()
+	return t, nil
+}
+
+func (t *lruView[V]) get(k cacheKey) (entry[V], bool) {
+	e, ok := (*t.view.Load())[k]
+	return e, ok
+}
+
+// publish copies the LRU's contents to the read view. Call with cache.mu
+// held, after every change.
+func (t *lruView[V]) publish() {
+	m := make(map[cacheKey]entry[V], t.lru.Len())
+	for _, k := range t.lru.Keys() {
+		if e, ok := t.lru.Peek(k); ok {
+			m[k] = e
+		}
+	}
+	t.view.Store(&m)
+}
+
 func (c *cache) generation() uint64 { return c.gen.Load() }
 
-// value returns a fresh cached value. The hit path is one LRU lookup and a
-// clock read: no allocation, no lock of ours.
+// value returns a fresh cached value. A hit is a map lookup and a few atomic
+// loads: no allocation, no clock, no lock.
 func (c *cache) value(k cacheKey) (Value, bool) {
 	if c.values == nil {
 		return Value{}, false
 	}
-	e, ok := c.values.Get(k)
-	if !ok || c.now().UnixNano() >= e.expires {
-		return Value{}, false
-	}
-	return e.v, true
+	return hit(c, c.values, k)
 }
 
 func (c *cache) list(k cacheKey) (map[string]Value, bool) {
 	if c.lists == nil {
 		return nil, false
 	}
-	e, ok := c.lists.Get(k)
-	if !ok || c.now().UnixNano() >= e.expires {
-		return nil, false
+	return hit(c, c.lists, k)
+}
+
+func hit[V any](c *cache, t *lruView[V], k cacheKey) (V, bool) {
+	e, ok := t.get(k)
+	if !ok || e.state.expired.Load() {
+		var zero V
+		return zero, false
+	}
+	now := c.inserts.Load()
+	if last := e.state.touched.Load(); now-last >= c.promoteAfter && e.state.touched.CompareAndSwap(last, now) {
+		t.lru.Get(k) // moves it to the front
 	}
 	return e.v, true
+}
+
+// newEntry makes an entry that expires after the TTL. Call with mu held.
+func newEntry[V any](c *cache, v V) entry[V] {
+	st := &entryState{expires: c.clock.Now().Add(c.ttl)}
+	st.touched.Store(c.inserts.Add(1))
+	st.timer = c.clock.AfterFunc(c.ttl, func() { st.expired.Store(true) })
+	return entry[V]{v, st}
+}
+
+// add stores v, stopping the timer of the entry it replaces. Call with mu
+// held, and publish the view after.
+func add[V any](c *cache, t *lruView[V], k cacheKey, v V) {
+	if old, ok := t.lru.Peek(k); ok {
+		old.state.timer.Stop()
+	}
+	t.lru.Add(k, newEntry(c, v))
 }
 
 // storeValue caches v unless an invalidation happened since gen was read.
@@ -126,11 +245,11 @@ func (c *cache) storeValue(gen uint64, k cacheKey, v Value) {
 	if c.values == nil {
 		return
 	}
-	exp := c.now().Add(c.ttl).UnixNano()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() == gen {
-		c.values.Add(k, entry[Value]{v, exp})
+		add(c, c.values, k, v)
+		c.values.publish()
 	}
 }
 
@@ -140,16 +259,17 @@ func (c *cache) storeList(gen uint64, k cacheKey, m map[string]Value, single Que
 	if c.lists == nil {
 		return
 	}
-	exp := c.now().Add(c.ttl).UnixNano()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() != gen {
 		return
 	}
-	c.lists.Add(k, entry[map[string]Value]{m, exp})
+	add(c, c.lists, k, m)
 	for name, v := range m {
-		c.values.Add(cacheKey{name, single}, entry[Value]{v, exp})
+		add(c, c.values, keyOf(name, single), v)
 	}
+	c.lists.publish()
+	c.values.publish()
 }
 
 // invalidate drops every cached variant of path and every cached listing.
@@ -160,10 +280,12 @@ func (c *cache) invalidate(path string) {
 	if c.values == nil {
 		return
 	}
-	for _, k := range c.values.Keys() {
+	for _, k := range c.values.lru.Keys() {
 		if k.path == path {
-			c.values.Remove(k)
+			c.values.lru.Remove(k)
 		}
 	}
-	c.lists.Purge()
+	c.lists.lru.Purge()
+	c.values.publish()
+	c.lists.publish()
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+	"unsafe"
 )
 
 // Redacted is what every fmt verb, String, GoString, slog and encoding/json
@@ -24,8 +25,18 @@ const Redacted = "[REDACTED]"
 // zero Value is an empty text secret. Printing a Value in any way (fmt, slog,
 // encoding/json, a panic) shows [Redacted], never the secret.
 type Value struct {
-	p *payload // shared and immutable; nil means the empty text secret
+	// ptr is the shared, immutable *payload. It is an unsafe.Pointer, not a
+	// *payload, so that fmt cannot print the secret through it: for a Value
+	// in an unexported struct field, fmt cannot call Format, and a verb that
+	// does not fit a pointer (%s, %q, %d, ...) makes it print the pointed-to
+	// struct in full. An unsafe.Pointer prints as an address. It is never
+	// used for arithmetic. Nil means the empty text secret.
+	ptr unsafe.Pointer
 }
+
+func (v Value) payload() *payload { return (*payload)(v.ptr) }
+
+func wrap(p *payload) Value { return Value{unsafe.Pointer(p)} }
 
 type payload struct {
 	text   string // the secret as text; for binary secrets, empty
@@ -49,13 +60,13 @@ func NewValue(text string) Value {
 			}
 		}
 	}
-	return Value{p}
+	return wrap(p)
 }
 
 // NewBinaryValue returns a binary Value holding a copy of b. Binary values are
 // never decoded as JSON, as in the original s1crets.
 func NewBinaryValue(b []byte) Value {
-	return Value{&payload{bin: bytes.Clone(b), binary: true}}
+	return wrap(&payload{bin: bytes.Clone(b), binary: true})
 }
 
 // looksLikeJSON is a cheap test that skips the decoder for plain passwords.
@@ -76,62 +87,65 @@ func looksLikeJSON(s string) bool {
 // fromJSON returns the Value of a decoded JSON node (a lookup result).
 func fromJSON(v any) Value {
 	if s, ok := v.(string); ok {
-		return Value{&payload{text: s}}
+		return wrap(&payload{text: s})
 	}
 	b, err := json.Marshal(v)
 	if err != nil { // decoded JSON always encodes
 		panic("s1crets: re-encoding decoded JSON failed")
 	}
-	return Value{&payload{text: string(b), isJSON: true, json: v}}
+	return wrap(&payload{text: string(b), isJSON: true, json: v})
 }
 
 // Text returns the secret as text. For a binary secret it returns the bytes
 // as a string; for a JSON value found by Lookup that is not a string, its
 // JSON encoding.
 func (v Value) Text() string {
-	if v.p == nil {
+	p := v.payload()
+	if p == nil {
 		return ""
 	}
-	if v.p.binary {
-		return string(v.p.bin)
+	if p.binary {
+		return string(p.bin)
 	}
-	return v.p.text
+	return p.text
 }
 
 // Bytes returns a copy of the secret's bytes (the text for text secrets).
 func (v Value) Bytes() []byte {
-	if v.p == nil {
+	p := v.payload()
+	if p == nil {
 		return []byte{}
 	}
-	if v.p.binary {
-		return bytes.Clone(v.p.bin)
+	if p.binary {
+		return bytes.Clone(p.bin)
 	}
-	return []byte(v.p.text)
+	return []byte(p.text)
 }
 
 // IsBinary reports whether the store holds the secret as bytes (a Secrets
 // Manager SecretBinary) rather than text.
-func (v Value) IsBinary() bool { return v.p != nil && v.p.binary }
+func (v Value) IsBinary() bool { p := v.payload(); return p != nil && p.binary }
 
 // IsJSON reports whether the secret's text is a JSON document (as Python's
 // json.loads accepts it: objects, arrays, numbers, strings, true, false,
 // null). A key path can only look into objects and arrays.
-func (v Value) IsJSON() bool { return v.p != nil && v.p.isJSON }
+func (v Value) IsJSON() bool { p := v.payload(); return p != nil && p.isJSON }
 
 // Interface returns the secret as the original s1crets returns it: the
 // decoded JSON (map[string]any, []any, json.Number, string, bool or nil)
 // when IsJSON, []byte when IsBinary, else the text. The result is a fresh
 // copy: changing it does not change the cached value.
 func (v Value) Interface() any {
+	p := v.payload()
 	switch {
-	case v.p == nil:
+	case p == nil:
 		return ""
-	case v.p.binary:
-		return bytes.Clone(v.p.bin)
-	case v.p.isJSON:
-		return deepCopy(v.p.json)
+	case p.binary:
+		return bytes.Clone(p.bin)
+	case p.isJSON:
+		return deepCopy(p.json)
 	default:
-		return v.p.text
+		return p.text
 	}
 }
 
@@ -161,7 +175,7 @@ func (v Value) Decode(dst any) error {
 	if !v.IsJSON() {
 		return fmt.Errorf("%w: Decode needs a JSON value; this secret is %s", ErrInvalid, v.kind())
 	}
-	err := json.Unmarshal([]byte(v.p.text), dst)
+	err := json.Unmarshal([]byte(v.payload().text), dst)
 	if err == nil {
 		return nil
 	}
@@ -218,7 +232,7 @@ func (v Value) Lookup(keys ...string) (Value, error) {
 	if !v.IsJSON() {
 		return Value{}, fmt.Errorf("%w: key %q: the secret is %s, not a JSON object or array", ErrNotFound, keys[0], v.kind())
 	}
-	r, err := lookup(v.p.json, keys)
+	r, err := lookup(v.payload().json, keys)
 	if err != nil {
 		return Value{}, err
 	}

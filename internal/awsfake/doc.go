@@ -1,0 +1,93 @@
+// Package awsfake is an in-process fake of the AWS Systems Manager Parameter
+// Store, Secrets Manager and STS wire protocols, served by an
+// [httptest.Server].
+//
+// The real aws-sdk-go-v2 clients talk to it: build them from [Server.Config]
+// (static credentials, region us-east-1, BaseEndpoint pointing at the fake)
+// and use them as against AWS. One server answers all three services:
+//
+//   - SSM and Secrets Manager use the AWS JSON 1.1 protocol (POST /, header
+//     X-Amz-Target "AmazonSSM.<Op>" or "secretsmanager.<Op>"); errors carry
+//     the AWS error code in the body's "__type" and in the X-Amzn-ErrorType
+//     header, so the SDK maps them to its modeled error types
+//     (*ssmtypes.ParameterNotFound, *smtypes.ResourceNotFoundException, ...).
+//   - STS uses the AWS query protocol (form-encoded Action=AssumeRole or
+//     GetCallerIdentity) with XML answers and the STS XML error format.
+//
+// Supported operations:
+//
+//	SSM:             GetParameter, GetParameters, GetParametersByPath,
+//	                 DescribeParameters, PutParameter, DeleteParameter
+//	Secrets Manager: CreateSecret, GetSecretValue, BatchGetSecretValue,
+//	                 ListSecrets, PutSecretValue, DescribeSecret, DeleteSecret
+//	STS:             AssumeRole, GetCallerIdentity
+//
+// Any other operation answers UnknownOperationException (JSON) or
+// InvalidAction (STS).
+//
+// The fake follows real AWS behaviour where it matters to callers: status
+// codes, error codes, page limits, name rules and so on. Details:
+//
+//   - Lists are sorted by name; NextToken values are opaque and bound to
+//     their operation (a foreign token answers InvalidNextToken /
+//     InvalidNextTokenException).
+//   - GetParameter: ParameterNotFound when missing; a Name may also be the
+//     parameter ARN; version/label selectors ("name:3") are not supported.
+//     SecureString values read without WithDecryption come back as
+//     [Ciphertext] of the name, a fixed non-secret placeholder standing in for
+//     the KMS ciphertext AWS returns.
+//   - GetParameter (and GetParameters) on
+//     "/aws/reference/secretsmanager/<secret-id>" return the secret's
+//     AWSCURRENT value as a SecureString named as requested, with the
+//     secret's ARN and SourceResult; WithDecryption must be true
+//     (ValidationException otherwise); a missing secret is ParameterNotFound;
+//     a binary secret's value is returned base64-encoded.
+//   - GetParameters: 1..10 names (ValidationException otherwise); found
+//     parameters in request order, the rest in InvalidParameters.
+//   - GetParametersByPath: Path must start with "/" (ValidationException);
+//     "/" is the root; without Recursive only direct children; MaxResults
+//     1..10, default 10 (ValidationException above 10); ParameterFilters
+//     Type and KeyId.
+//   - DescribeParameters: Filters (Name prefix, Type, KeyId) or
+//     ParameterFilters (Name Equals|BeginsWith|Contains, Path
+//     OneLevel|Recursive, Type, KeyId, Tier, DataType), not both
+//     (ValidationException); MaxResults 1..50, default 50.
+//   - PutParameter: Type required on create; names must be 1..1011
+//     characters of a-zA-Z0-9_.-/, fully qualified if they contain "/", and
+//     must not begin with "aws" or "ssm" in any case (ValidationException);
+//     more than 15 levels is HierarchyLevelLimitExceededException, as on AWS.
+//     AllowedPattern must match the whole value
+//     (ParameterPatternMismatchException). On Overwrite, omitted Type,
+//     Description, AllowedPattern, Tier and DataType are kept while an
+//     omitted KeyId of a SecureString reverts to alias/aws/ssm. Standard
+//     values are limited to 4096 characters, Advanced to 8192; Advanced
+//     cannot be downgraded. An unusable KeyId answers InvalidKeyId.
+//   - Secrets: SecretId is a name, the ARN, or the ARN without its random
+//     suffix. PutSecretValue moves AWSCURRENT to the new version (unless
+//     VersionStages says otherwise) and AWSPREVIOUS to the former current
+//     one; repeating a ClientRequestToken with the same value is a no-op.
+//   - BatchGetSecretValue: exactly one of SecretIdList (1..20) and Filters
+//     (InvalidParameterException otherwise); MaxResults 1..20 and paging
+//     only with Filters; unreadable secrets are reported in Errors.
+//   - ListSecrets: sorted by name by default (SortBy and SortOrder are
+//     honoured); MaxResults 1..100, default 100; filter "name" is a
+//     case-sensitive prefix match, "description", "tag-key" and "tag-value"
+//     case-insensitive prefix matches, "all" a case-insensitive substring
+//     match; a value starting with "!" negates.
+//   - DeleteSecret without ForceDeleteWithoutRecovery schedules the
+//     deletion: the secret stays visible to DescribeSecret (and to ListSecrets
+//     with IncludePlannedDeletion) while GetSecretValue and PutSecretValue
+//     answer InvalidRequestException, as on AWS.
+//   - AssumeRole issues new credentials on every call ("ASIAFAKE" + a
+//     counter); see [Server.SetCredentialLifetime] and
+//     [Server.SetEnforceExpiry].
+//
+// Test hooks let tests seed state without counting requests
+// ([Server.PutParameter], [Server.PutSecretString]), inspect it, count the
+// requests per operation ([Server.Calls], [Server.Requests]) together with
+// the access key that signed them, inject faults ([Server.FailNext],
+// [Server.Deny], [Server.SetHook]) and shape STS credentials
+// ([Server.SetCredentialLifetime]).
+//
+// A Server is safe for concurrent use.
+package awsfake

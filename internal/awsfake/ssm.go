@@ -1,0 +1,773 @@
+package awsfake
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Parameter is an SSM parameter. It is the argument of [Server.PutParameter]
+// and the result of [Server.Parameter].
+type Parameter struct {
+	Name string
+	// Value is the plaintext value (also for SecureString).
+	Value string
+	// Type is "String", "StringList" or "SecureString"; default "String".
+	Type string
+	// KeyId is the KMS key of a SecureString; default "alias/aws/ssm".
+	KeyId string //nolint:revive // named like the AWS field
+	// Description of the parameter.
+	Description string
+	// Tier is "Standard" (default) or "Advanced".
+	Tier string
+	// DataType is "text" (default), "aws:ec2:image" or "aws:ssm:integration".
+	DataType string
+	// AllowedPattern is a regular expression the value must match whole.
+	AllowedPattern string
+
+	// Version, LastModifiedDate and ARN are maintained by the server and
+	// ignored by [Server.PutParameter].
+	Version          int64
+	LastModifiedDate time.Time
+	ARN              string
+}
+
+const (
+	defaultSSMKey = "alias/aws/ssm"
+	// secretRefPrefix is the reserved path under which GetParameter reads
+	// Secrets Manager secrets.
+	secretRefPrefix = "/aws/reference/secretsmanager/"
+	// Name rules of PutParameter.
+	maxParamNameLen   = 1011
+	maxParamLevels    = 15
+	maxStandardValue  = 4096
+	maxAdvancedValue  = 8192
+	maxByPathResults  = 10
+	maxDescribeResult = 50
+	maxGetParameters  = 10
+)
+
+// Ciphertext returns the placeholder the fake returns as the value of the
+// SecureString parameter name when it is read without WithDecryption (real
+// AWS returns the KMS ciphertext): base64 of "ciphertext:"+name.
+func Ciphertext(name string) string {
+	return base64.StdEncoding.EncodeToString([]byte("ciphertext:" + name))
+}
+
+// PutParameter seeds or replaces a parameter without counting a request and
+// without the validation of the PutParameter operation. Empty fields take
+// the defaults of AWS; an existing parameter's Version is incremented.
+func (s *Server) PutParameter(p Parameter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.Type == "" {
+		p.Type = "String"
+	}
+	if p.Type == "SecureString" && p.KeyId == "" {
+		p.KeyId = defaultSSMKey
+	}
+	if p.Type != "SecureString" {
+		p.KeyId = ""
+	}
+	if p.Tier == "" {
+		p.Tier = "Standard"
+	}
+	if p.DataType == "" {
+		p.DataType = "text"
+	}
+	p.Version = 1
+	if old, ok := s.params[p.Name]; ok {
+		p.Version = old.Version + 1
+	}
+	p.LastModifiedDate = time.Now()
+	p.ARN = s.paramARN(p.Name)
+	s.params[p.Name] = &p
+}
+
+// Parameter returns the current state of the named parameter.
+func (s *Server) Parameter(name string) (Parameter, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.params[name]
+	if !ok {
+		return Parameter{}, false
+	}
+	return *p, true
+}
+
+func (s *Server) paramARN(name string) string {
+	return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", s.region, s.account, hierName(name))
+}
+
+// hierName is name with a leading "/": AWS puts names without one at the
+// root of the hierarchy.
+func hierName(name string) string {
+	if strings.HasPrefix(name, "/") {
+		return name
+	}
+	return "/" + name
+}
+
+type ssmParamJSON struct {
+	Name             string `json:"Name"`
+	Type             string `json:"Type"`
+	Value            string `json:"Value"`
+	Version          int64  `json:"Version"`
+	Selector         string `json:"Selector,omitempty"`
+	SourceResult     string `json:"SourceResult,omitempty"`
+	LastModifiedDate *epoch `json:"LastModifiedDate,omitempty"`
+	ARN              string `json:"ARN,omitempty"`
+	DataType         string `json:"DataType,omitempty"`
+}
+
+type ssmParamMetaJSON struct {
+	Name             string `json:"Name"`
+	ARN              string `json:"ARN"`
+	Type             string `json:"Type"`
+	KeyId            string `json:"KeyId,omitempty"` //nolint:revive // AWS name
+	LastModifiedDate *epoch `json:"LastModifiedDate,omitempty"`
+	LastModifiedUser string `json:"LastModifiedUser,omitempty"`
+	Description      string `json:"Description,omitempty"`
+	AllowedPattern   string `json:"AllowedPattern,omitempty"`
+	Version          int64  `json:"Version"`
+	Tier             string `json:"Tier"`
+	Policies         []any  `json:"Policies"`
+	DataType         string `json:"DataType"`
+}
+
+func (s *Server) paramOut(p *Parameter, decrypt bool) ssmParamJSON {
+	v := p.Value
+	if p.Type == "SecureString" && !decrypt {
+		v = Ciphertext(p.Name)
+	}
+	return ssmParamJSON{
+		Name:             p.Name,
+		Type:             p.Type,
+		Value:            v,
+		Version:          p.Version,
+		LastModifiedDate: epochPtr(p.LastModifiedDate),
+		ARN:              p.ARN,
+		DataType:         p.DataType,
+	}
+}
+
+func (s *Server) paramMeta(p *Parameter) ssmParamMetaJSON {
+	return ssmParamMetaJSON{
+		Name:             p.Name,
+		ARN:              p.ARN,
+		Type:             p.Type,
+		KeyId:            p.KeyId,
+		LastModifiedDate: epochPtr(p.LastModifiedDate),
+		LastModifiedUser: fmt.Sprintf("arn:aws:iam::%s:user/fake", s.account),
+		Description:      p.Description,
+		AllowedPattern:   p.AllowedPattern,
+		Version:          p.Version,
+		Tier:             p.Tier,
+		Policies:         []any{},
+		DataType:         p.DataType,
+	}
+}
+
+// lookupParam finds a parameter by name or by its ARN. s.mu held.
+func (s *Server) lookupParam(name string) (*Parameter, bool) {
+	if p, ok := s.params[name]; ok {
+		return p, true
+	}
+	prefix := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter", s.region, s.account)
+	if rest, ok := strings.CutPrefix(name, prefix); ok && strings.HasPrefix(rest, "/") {
+		if p, ok := s.params[rest]; ok {
+			return p, true
+		}
+		if p, ok := s.params[rest[1:]]; ok {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+func paramNotFound(name string) *apiError {
+	return errf("ParameterNotFound", "Parameter %s not found.", name)
+}
+
+// secretRef answers a read of /aws/reference/secretsmanager/<id>. s.mu held.
+func (s *Server) secretRef(name string, decrypt bool) (ssmParamJSON, *apiError) {
+	if !decrypt {
+		return ssmParamJSON{}, errf("ValidationException", "WithDecryption flag must be True for retrieving a Secret Manager secret.")
+	}
+	if s.denied["GetSecretValue"] {
+		return ssmParamJSON{}, errf("AccessDeniedException", "%s", s.deniedMessage("secretsmanager", "GetSecretValue"))
+	}
+	id := strings.TrimPrefix(name, secretRefPrefix)
+	sec := s.findSecret(id)
+	if sec == nil || sec.deleted() {
+		return ssmParamJSON{}, errf("ParameterNotFound", "Secrets Manager can't find the specified secret.")
+	}
+	v := sec.byStage(stageCurrent)
+	if v == nil {
+		return ssmParamJSON{}, errf("ParameterNotFound", "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT")
+	}
+	val := v.value()
+	if v.binary != nil {
+		val = base64.StdEncoding.EncodeToString(v.binary)
+	}
+	src, _ := json.Marshal(map[string]any{
+		"ARN":           sec.arn,
+		"Name":          sec.name,
+		"VersionId":     v.id,
+		"VersionStages": v.stageList(),
+		"CreatedDate":   epoch(v.created),
+	})
+	return ssmParamJSON{
+		Name:             name,
+		Type:             "SecureString",
+		Value:            val,
+		Version:          0,
+		SourceResult:     string(src),
+		LastModifiedDate: epochPtr(v.created),
+		ARN:              sec.arn,
+		DataType:         "text",
+	}, nil
+}
+
+// ssmGetParameter implements GetParameter. Version and label selectors
+// ("name:3") are not supported: such names are simply not found.
+func (s *Server) ssmGetParameter(_ Request, body []byte) (any, *apiError) {
+	var in struct {
+		Name           *string
+		WithDecryption *bool
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if in.Name == nil || *in.Name == "" {
+		return nil, errf("ValidationException", "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	dec := in.WithDecryption != nil && *in.WithDecryption
+	if strings.HasPrefix(*in.Name, secretRefPrefix) {
+		out, e := s.secretRef(*in.Name, dec)
+		if e != nil {
+			return nil, e
+		}
+		return map[string]any{"Parameter": out}, nil
+	}
+	p, ok := s.lookupParam(*in.Name)
+	if !ok {
+		return nil, paramNotFound(*in.Name)
+	}
+	return map[string]any{"Parameter": s.paramOut(p, dec)}, nil
+}
+
+// ssmGetParameters implements GetParameters (1 to 10 names). Parameters come
+// back in request order, duplicates once.
+func (s *Server) ssmGetParameters(_ Request, body []byte) (any, *apiError) {
+	var in struct {
+		Names          []string
+		WithDecryption *bool
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.Names) == 0 {
+		return nil, errf("ValidationException", "1 validation error detected: Value '[]' at 'names' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if len(in.Names) > maxGetParameters {
+		return nil, errf("ValidationException", "1 validation error detected: Value '[%s]' at 'names' failed to satisfy constraint: Member must have length less than or equal to %d",
+			strings.Join(in.Names, ", "), maxGetParameters)
+	}
+	dec := in.WithDecryption != nil && *in.WithDecryption
+	params := []ssmParamJSON{}
+	invalid := []string{}
+	seen := map[string]bool{}
+	for _, n := range in.Names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if strings.HasPrefix(n, secretRefPrefix) {
+			out, e := s.secretRef(n, dec)
+			switch {
+			case e == nil:
+				params = append(params, out)
+			case e.code == "ParameterNotFound":
+				invalid = append(invalid, n)
+			default:
+				return nil, e
+			}
+			continue
+		}
+		if p, ok := s.lookupParam(n); ok {
+			params = append(params, s.paramOut(p, dec))
+		} else {
+			invalid = append(invalid, n)
+		}
+	}
+	return map[string]any{"Parameters": params, "InvalidParameters": invalid}, nil
+}
+
+type ssmParamFilter struct {
+	Key    string
+	Option *string
+	Values []string
+}
+
+var pathNameMessage = `The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash "/". ` +
+	`It can't be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). ` +
+	`Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.`
+
+// underPath reports whether the parameter name lies under path (directly
+// when !recursive).
+func underPath(name, path string, recursive bool) bool {
+	prefix := path
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	hn := hierName(name)
+	if !strings.HasPrefix(hn, prefix) {
+		return false
+	}
+	rest := hn[len(prefix):]
+	return rest != "" && (recursive || !strings.Contains(rest, "/"))
+}
+
+func validPath(path string) bool {
+	if !strings.HasPrefix(path, "/") || len(path) > maxParamNameLen {
+		return false
+	}
+	if strings.Count(strings.TrimSuffix(path, "/"), "/") > maxParamLevels {
+		return false
+	}
+	return path == "/" || paramNameChars.MatchString(path)
+}
+
+// checkMaxResults validates an optional MaxResults against 1..limit and
+// returns the page size (limit when unset).
+func checkMaxResults(v *int, limit int) (int, *apiError) {
+	if v == nil {
+		return limit, nil
+	}
+	if *v < 1 {
+		return 0, errf("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1", *v)
+	}
+	if *v > limit {
+		return 0, errf("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d", *v, limit)
+	}
+	return *v, nil
+}
+
+// encodeToken and decodeToken make opaque NextToken values bound to op.
+func encodeToken(op, key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(op + "\x00" + key))
+}
+
+func decodeToken(op string, tok *string) (key string, ok bool) {
+	if tok == nil {
+		return "", true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*tok)
+	if err != nil {
+		return "", false
+	}
+	key, found := strings.CutPrefix(string(b), op+"\x00")
+	return key, found
+}
+
+// sortedParams returns the parameters accepted by keep, sorted by name. s.mu
+// held.
+func (s *Server) sortedParams(keep func(*Parameter) bool) []*Parameter {
+	var out []*Parameter
+	for _, p := range s.params {
+		if keep(p) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// pageAfter returns the items after the name in token, at most n, and the
+// token of the next page ("" on the last page).
+func pageAfter(op string, all []*Parameter, after string, hasToken bool, n int) ([]*Parameter, string) {
+	start := 0
+	if hasToken {
+		start = sort.Search(len(all), func(i int) bool { return all[i].Name > after })
+	}
+	end := min(start+n, len(all))
+	page := all[start:end]
+	if end < len(all) {
+		return page, encodeToken(op, page[len(page)-1].Name)
+	}
+	return page, ""
+}
+
+// ssmGetParametersByPath implements GetParametersByPath: results sorted by
+// name, MaxResults 1..10 (default 10), ParameterFilters Type and KeyId.
+func (s *Server) ssmGetParametersByPath(_ Request, body []byte) (any, *apiError) {
+	var in struct {
+		Path             *string
+		Recursive        *bool
+		WithDecryption   *bool
+		MaxResults       *int
+		NextToken        *string
+		ParameterFilters []ssmParamFilter
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if in.Path == nil || !validPath(*in.Path) {
+		return nil, errf("ValidationException", "%s", pathNameMessage)
+	}
+	n, e := checkMaxResults(in.MaxResults, maxByPathResults)
+	if e != nil {
+		return nil, e
+	}
+	for _, f := range in.ParameterFilters {
+		switch f.Key {
+		case "Type", "KeyId", "Label":
+		default:
+			if !strings.HasPrefix(f.Key, "tag:") {
+				return nil, errf("InvalidFilterKey", "The following filter key is not valid: %s. Valid filter keys include: [Type, KeyId, Label].", f.Key)
+			}
+		}
+		if f.Option != nil && *f.Option != "Equals" {
+			return nil, errf("InvalidFilterOption", "The following filter option is not valid: %s. Valid options include: [Equals].", *f.Option)
+		}
+	}
+	after, ok := decodeToken("GetParametersByPath", in.NextToken)
+	if !ok {
+		return nil, errf("InvalidNextToken", "The specified token isn't valid.")
+	}
+	rec := in.Recursive != nil && *in.Recursive
+	all := s.sortedParams(func(p *Parameter) bool {
+		return underPath(p.Name, *in.Path, rec) && matchParamFilters(p, in.ParameterFilters)
+	})
+	page, next := pageAfter("GetParametersByPath", all, after, in.NextToken != nil, n)
+	dec := in.WithDecryption != nil && *in.WithDecryption
+	out := map[string]any{"Parameters": mapSlice(page, func(p *Parameter) ssmParamJSON { return s.paramOut(p, dec) })}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, 0, len(in))
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}
+
+// matchParamFilters applies ParameterFilters (already validated): every
+// filter must match, any of its values.
+func matchParamFilters(p *Parameter, filters []ssmParamFilter) bool {
+	for _, f := range filters {
+		opt := ""
+		if f.Option != nil {
+			opt = *f.Option
+		}
+		if !matchParamFilter(p, f.Key, opt, f.Values) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchParamFilter(p *Parameter, key, opt string, values []string) bool {
+	for _, v := range values {
+		var ok bool
+		switch key {
+		case "Name":
+			switch opt {
+			case "BeginsWith":
+				ok = strings.HasPrefix(hierName(p.Name), hierName(v))
+			case "Contains":
+				ok = strings.Contains(p.Name, v)
+			default:
+				ok = hierName(p.Name) == hierName(v)
+			}
+		case "Path":
+			ok = underPath(p.Name, v, opt == "Recursive")
+		case "Type":
+			ok = p.Type == v
+		case "KeyId":
+			ok = p.KeyId == v
+		case "Tier":
+			ok = p.Tier == v
+		case "DataType":
+			ok = p.DataType == v
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ssmDescribeParameters implements DescribeParameters: Filters (Name prefix,
+// Type, KeyId) or ParameterFilters (Name Equals|BeginsWith|Contains, Path
+// OneLevel|Recursive, Type, KeyId, Tier, DataType), sorted by name,
+// MaxResults 1..50 (default 50).
+func (s *Server) ssmDescribeParameters(_ Request, body []byte) (any, *apiError) {
+	var in struct {
+		Filters []struct {
+			Key    string
+			Values []string
+		}
+		ParameterFilters []ssmParamFilter
+		MaxResults       *int
+		NextToken        *string
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
+		return nil, errf("ValidationException", "You can use either Filters or ParameterFilters in a single request.")
+	}
+	n, e := checkMaxResults(in.MaxResults, maxDescribeResult)
+	if e != nil {
+		return nil, e
+	}
+	var filters []ssmParamFilter
+	for _, f := range in.Filters {
+		opt := "Equals"
+		switch f.Key {
+		case "Name":
+			opt = "BeginsWith"
+		case "Type", "KeyId":
+		default:
+			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'filters.1.member.key' failed to satisfy constraint: Member must satisfy enum value set: [Type, KeyId, Name]", f.Key)
+		}
+		if len(f.Values) == 0 {
+			return nil, errf("InvalidFilterValue", "The filter value is not valid.")
+		}
+		filters = append(filters, ssmParamFilter{Key: f.Key, Option: &opt, Values: f.Values})
+	}
+	for _, f := range in.ParameterFilters {
+		opt := ""
+		if f.Option != nil {
+			opt = *f.Option
+		}
+		switch f.Key {
+		case "Name":
+			if opt != "" && opt != "Equals" && opt != "BeginsWith" && opt != "Contains" {
+				return nil, errf("InvalidFilterOption", "The filter option is not valid. Valid options are Equals, BeginsWith, Contains. For Path filter, valid options are Recursive, OneLevel.")
+			}
+		case "Path":
+			if opt != "" && opt != "OneLevel" && opt != "Recursive" {
+				return nil, errf("InvalidFilterOption", "The filter option is not valid. Valid options are Equals, BeginsWith. For Path filter, valid options are Recursive, OneLevel.")
+			}
+			for _, v := range f.Values {
+				if !validPath(v) {
+					return nil, errf("InvalidFilterValue", "The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\".")
+				}
+			}
+		case "Type", "KeyId", "Tier", "DataType":
+			if opt != "" && opt != "Equals" {
+				return nil, errf("InvalidFilterOption", "The filter option is not valid. Valid options are Equals, BeginsWith. For Path filter, valid options are Recursive, OneLevel.")
+			}
+		default:
+			return nil, errf("InvalidFilterKey", "The following filter key is not valid: %s. Valid filter keys include: [Path, Name, Type, KeyId, Tier, DataType].", f.Key)
+		}
+		if len(f.Values) == 0 {
+			return nil, errf("InvalidFilterValue", "The following filter values are missing : null for filter key %s.", f.Key)
+		}
+		filters = append(filters, f)
+	}
+	after, ok := decodeToken("DescribeParameters", in.NextToken)
+	if !ok {
+		return nil, errf("InvalidNextToken", "The specified token isn't valid.")
+	}
+	all := s.sortedParams(func(p *Parameter) bool { return matchParamFilters(p, filters) })
+	page, next := pageAfter("DescribeParameters", all, after, in.NextToken != nil, n)
+	out := map[string]any{"Parameters": mapSlice(page, s.paramMeta)}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+var paramNameChars = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
+
+const namePrefixMessage = `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). ` +
+	`If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`
+
+// validateParamName applies the PutParameter name rules.
+func validateParamName(name string) *apiError {
+	if name == "" {
+		return errf("ValidationException", "1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if utf8.RuneCountInString(name) > maxParamNameLen {
+		return errf("ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to %d", maxParamNameLen)
+	}
+	if !paramNameChars.MatchString(name) {
+		return errf("ValidationException", "%s", namePrefixMessage)
+	}
+	if strings.Contains(name, "/") && !strings.HasPrefix(name, "/") {
+		return errf("ValidationException", "Parameter name must be a fully qualified name.")
+	}
+	if strings.Contains(name, "//") || (len(name) > 1 && strings.HasSuffix(name, "/")) || name == "/" {
+		return errf("ValidationException", "%s", pathNameMessage)
+	}
+	first := strings.ToLower(strings.TrimPrefix(name, "/"))
+	if strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {
+		return errf("ValidationException", "%s", namePrefixMessage)
+	}
+	if strings.Count(name, "/") > maxParamLevels {
+		return errf("HierarchyLevelLimitExceededException", "A hierarchy can have a maximum of %d levels. For more information, see Requirements and constraints for parameter names in the AWS Systems Manager User Guide.", maxParamLevels)
+	}
+	return nil
+}
+
+var kmsKeyIDPattern = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})$`)
+
+func validKeyID(k string) bool {
+	return strings.HasPrefix(k, "alias/") || strings.HasPrefix(k, "arn:") || kmsKeyIDPattern.MatchString(k)
+}
+
+// ssmPutParameter implements PutParameter. With Overwrite, omitted Type,
+// Description, AllowedPattern, Tier and DataType keep their values, while an
+// omitted KeyId of a SecureString reverts to alias/aws/ssm, as on AWS.
+// AllowedPattern must match the whole value (Java matches() semantics).
+func (s *Server) ssmPutParameter(_ Request, body []byte) (any, *apiError) {
+	var in struct {
+		Name           *string
+		Value          *string
+		Type           *string
+		KeyId          *string //nolint:revive // AWS name
+		Description    *string
+		Overwrite      *bool
+		Tier           *string
+		DataType       *string
+		AllowedPattern *string
+		Tags           []json.RawMessage
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if in.Name == nil {
+		in.Name = new(string)
+	}
+	if e := validateParamName(*in.Name); e != nil {
+		return nil, e
+	}
+	if in.Value == nil || *in.Value == "" {
+		return nil, errf("ValidationException", "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	old, exists := s.params[*in.Name]
+	overwrite := in.Overwrite != nil && *in.Overwrite
+	if exists && !overwrite {
+		return nil, errf("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
+	}
+	if exists && len(in.Tags) > 0 {
+		return nil, errf("ValidationException", "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
+	}
+	p := Parameter{Name: *in.Name, Value: *in.Value, Tier: "Standard", DataType: "text"}
+	if exists {
+		p = *old
+		p.Value = *in.Value
+	}
+	if in.Type != nil && *in.Type != "" {
+		switch *in.Type {
+		case "String", "StringList", "SecureString":
+			p.Type = *in.Type
+		default:
+			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", *in.Type)
+		}
+	} else if !exists {
+		return nil, errf("ValidationException", "A parameter type is required when you create a parameter.")
+	}
+	if in.Description != nil {
+		if utf8.RuneCountInString(*in.Description) > 1024 {
+			return nil, errf("ValidationException", "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1024")
+		}
+		p.Description = *in.Description
+	}
+	if in.DataType != nil && *in.DataType != "" {
+		switch *in.DataType {
+		case "text", "aws:ec2:image", "aws:ssm:integration":
+			p.DataType = *in.DataType
+		default:
+			return nil, errf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", *in.DataType)
+		}
+	}
+	if in.Tier != nil && *in.Tier != "" {
+		switch *in.Tier {
+		case "Standard":
+			if exists && old.Tier == "Advanced" {
+				return nil, errf("ValidationException", "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.")
+			}
+			p.Tier = "Standard"
+		case "Advanced":
+			p.Tier = "Advanced"
+		case "Intelligent-Tiering":
+			if utf8.RuneCountInString(p.Value) > maxStandardValue || (exists && old.Tier == "Advanced") {
+				p.Tier = "Advanced"
+			} else {
+				p.Tier = "Standard"
+			}
+		default:
+			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]", *in.Tier)
+		}
+	}
+	limit := maxStandardValue
+	if p.Tier == "Advanced" {
+		limit = maxAdvancedValue
+	}
+	if utf8.RuneCountInString(p.Value) > limit {
+		if p.Tier == "Standard" {
+			return nil, errf("ValidationException", "Standard tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.", maxStandardValue)
+		}
+		return nil, errf("ValidationException", "Advanced tier parameters support a maximum parameter value of %d characters.", maxAdvancedValue)
+	}
+	if in.AllowedPattern != nil {
+		p.AllowedPattern = *in.AllowedPattern
+	}
+	if p.AllowedPattern != "" {
+		re, err := regexp.Compile(`^(?:` + p.AllowedPattern + `)$`)
+		if err != nil || len(p.AllowedPattern) > 1024 {
+			return nil, errf("InvalidAllowedPatternException", "The request does not meet the regular expression requirement.")
+		}
+		if !re.MatchString(p.Value) {
+			return nil, errf("ParameterPatternMismatchException", "Parameter value, cannot be validated against allowedPattern: %s", p.AllowedPattern)
+		}
+	}
+	p.KeyId = ""
+	if p.Type == "SecureString" {
+		p.KeyId = defaultSSMKey
+		if in.KeyId != nil && *in.KeyId != "" {
+			if !validKeyID(*in.KeyId) {
+				return nil, errf("InvalidKeyId", "Invalid keyId %s", *in.KeyId)
+			}
+			p.KeyId = *in.KeyId
+		}
+	}
+	p.Version = 1
+	if exists {
+		p.Version = old.Version + 1
+	}
+	p.LastModifiedDate = time.Now()
+	p.ARN = s.paramARN(p.Name)
+	s.params[p.Name] = &p
+	return map[string]any{"Version": p.Version, "Tier": p.Tier}, nil
+}
+
+// ssmDeleteParameter implements DeleteParameter.
+func (s *Server) ssmDeleteParameter(_ Request, body []byte) (any, *apiError) {
+	var in struct{ Name *string }
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if in.Name == nil {
+		return nil, paramNotFound("")
+	}
+	if _, ok := s.params[*in.Name]; !ok {
+		return nil, paramNotFound(*in.Name)
+	}
+	delete(s.params, *in.Name)
+	return map[string]any{}, nil
+}
