@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -58,6 +60,8 @@ type Request struct {
 	AccessKeyID string
 	// SessionToken is the X-Amz-Security-Token header.
 	SessionToken string
+	// Region is the region of the SigV4 credential scope.
+	Region string
 	// Time is when the request arrived.
 	Time time.Time
 }
@@ -135,11 +139,10 @@ func (s *Server) Close() {
 }
 
 // Config returns an aws.Config for the SDK clients: region of the server
-// (us-east-1 by default), static credentials [AccessKeyID]/[SecretAccessKey]
-// and BaseEndpoint set to [Server.URL]. The retryer is left nil, so each
-// client uses the SDK's default standard retryer (3 attempts, exponential
-// backoff with jitter); tests that inject retryable faults may want to
-// install a faster one. ctx is unused and kept for symmetry with
+// (us-east-1 by default), static credentials [AccessKeyID]/[SecretAccessKey],
+// BaseEndpoint set to [Server.URL], and the SDK's standard retryer (3
+// attempts) without backoff delays or a retry quota, so that tests with
+// retryable faults run fast. ctx is unused and kept for symmetry with
 // config.LoadDefaultConfig.
 func (s *Server) Config(ctx context.Context) aws.Config {
 	_ = ctx
@@ -147,6 +150,12 @@ func (s *Server) Config(ctx context.Context) aws.Config {
 		Region:       s.region,
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")),
 		BaseEndpoint: aws.String(s.srv.URL),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+				o.RateLimiter = ratelimit.None
+			})
+		},
 	}
 }
 
@@ -223,6 +232,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := Request{
 		AccessKeyID:  accessKeyFromAuth(r.Header.Get("Authorization")),
+		Region:       regionFromAuth(r.Header.Get("Authorization")),
 		SessionToken: r.Header.Get("X-Amz-Security-Token"),
 		Time:         time.Now(),
 	}
@@ -367,6 +377,20 @@ func accessKeyFromAuth(h string) string {
 	}
 	akid, _, _ := strings.Cut(rest, "/")
 	return akid
+}
+
+// regionFromAuth returns the region of the SigV4 credential scope
+// (Credential=AKID/date/REGION/service/aws4_request).
+func regionFromAuth(h string) string {
+	_, rest, ok := strings.Cut(h, "Credential=")
+	if !ok {
+		return ""
+	}
+	parts := strings.SplitN(rest, "/", 4)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
 }
 
 // decode unmarshals a JSON request body into v; an empty body is "{}".

@@ -1,0 +1,609 @@
+package aws_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/internal/awsfake"
+	"github.com/s1crets/s1crets/internal/providertest"
+	"github.com/s1crets/s1crets/providers/aws"
+)
+
+var ctx = context.Background()
+
+func TestMain(m *testing.M) {
+	// Never reach real AWS, whatever the developer's environment holds.
+	dir, err := os.MkdirTemp("", "s1crets-aws-test")
+	if err != nil {
+		panic(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		panic(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             empty,
+		"AWS_SHARED_CREDENTIALS_FILE": empty,
+		"AWS_ACCESS_KEY_ID":           "AKIDTEST",
+		"AWS_SECRET_ACCESS_KEY":       "test",
+		"AWS_REGION":                  "us-east-1",
+	} {
+		os.Setenv(k, v)
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"} {
+		os.Unsetenv(k)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func newFake(t *testing.T) *awsfake.Server {
+	t.Helper()
+	f := awsfake.New()
+	t.Cleanup(f.Close)
+	return f
+}
+
+func newPS(t *testing.T, f *awsfake.Server, opts ...aws.Option) *aws.ParameterStore {
+	t.Helper()
+	p, err := aws.NewParameterStore(ctx, append([]aws.Option{aws.WithConfig(f.Config(ctx))}, opts...)...)
+	require.NoError(t, err)
+	return p
+}
+
+func newSM(t *testing.T, f *awsfake.Server, opts ...aws.Option) *aws.SecretsManager {
+	t.Helper()
+	p, err := aws.NewSecretsManager(ctx, append([]aws.Option{aws.WithConfig(f.Config(ctx))}, opts...)...)
+	require.NoError(t, err)
+	return p
+}
+
+func TestConformanceParameterStore(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		Hierarchical: true,
+		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
+			f := newFake(t)
+			for k, v := range seed {
+				f.PutParameter(awsfake.Parameter{Name: k, Value: v, Type: "SecureString"})
+			}
+			return newPS(t, f), f.TotalCalls
+		},
+	})
+}
+
+func TestConformanceSecretsManager(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
+			f := newFake(t)
+			for k, v := range seed {
+				f.PutSecretString(k, v)
+			}
+			return newSM(t, f), f.TotalCalls
+		},
+	})
+}
+
+func TestPSDecrypt(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/app/pw", Value: "hunter2", Type: "SecureString"})
+	p := newPS(t, f)
+	v, err := p.Get(ctx, "/app/pw")
+	require.NoError(t, err)
+	assert.Equal(t, "hunter2", v.Text())
+	v, err = p.Get(ctx, "/app/pw", s1crets.Decrypt(false))
+	require.NoError(t, err)
+	assert.Equal(t, awsfake.Ciphertext("/app/pw"), v.Text())
+	assert.Equal(t, 2, f.Calls("GetParameter"), "decrypt is part of the cache key")
+
+	_, err = p.Get(ctx, "/app/nope")
+	require.ErrorIs(t, err, s1crets.ErrNotFound)
+	var pnf *ssmtypes.ParameterNotFound
+	assert.ErrorAs(t, err, &pnf, "the SDK's error stays reachable")
+	v, err = p.Get(ctx, "/app/nope", s1crets.Default("dflt"))
+	require.NoError(t, err)
+	assert.Equal(t, "dflt", v.Text())
+}
+
+func TestPSReferenceWalk(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("prod/db", `{"user":"admin","nested":{"k":"v"},"list":[{"a":1},{"a":2}]}`)
+	f.PutSecretString("prod/plain", "pw")
+	p := newPS(t, f)
+	ref := aws.ReferencePrefix
+	cases := []struct {
+		path string
+		want string
+		nf   bool
+	}{
+		{ref + "prod/db/user", "admin", false},
+		{ref + "prod/db/nested/k", "v", false},
+		{ref + "prod/db/list/a", "[1,2]", false},
+		{ref + "prod/db/list/1/a", "2", false},
+		{ref + "prod/plain", "pw", false},
+		{ref + "prod/db/missing", "", true},
+		{ref + "prod/plain/extra", "", true},
+		{ref + "nope", "", true},
+		{ref + "nope/deeper/still", "", true},
+	}
+	for _, c := range cases {
+		v, err := p.Get(ctx, c.path)
+		if c.nf {
+			assert.ErrorIs(t, err, s1crets.ErrNotFound, c.path)
+			continue
+		}
+		if assert.NoError(t, err, c.path) {
+			assert.Equal(t, c.want, v.Text(), c.path)
+		}
+	}
+	v, err := p.Get(ctx, ref+"prod/db")
+	require.NoError(t, err)
+	assert.True(t, v.IsJSON())
+	v, err = p.Get(ctx, ref+"prod/db/")
+	require.NoError(t, err)
+	assert.True(t, v.IsJSON(), "a trailing slash reads the whole secret")
+	v, err = p.Get(ctx, ref+"prod/db", s1crets.KeyPath("nested", "k"))
+	require.NoError(t, err)
+	assert.Equal(t, "v", v.Text())
+
+	f.ResetCalls()
+	_, err = p.Get(ctx, ref+"prod/db/nested/k/x", s1crets.NoCache())
+	assert.ErrorIs(t, err, s1crets.ErrNotFound)
+	assert.Equal(t, 4, f.Calls("GetParameter"), "tries .../nested/k/x, .../nested/k, .../nested, then prod/db")
+}
+
+func TestPSGetByPathPages(t *testing.T) {
+	f := newFake(t)
+	for i := range 25 {
+		f.PutParameter(awsfake.Parameter{Name: fmt.Sprintf("/svc/p%02d", i), Value: fmt.Sprint(i), Type: "String"})
+	}
+	f.PutParameter(awsfake.Parameter{Name: "/svc/deep/x", Value: "x", Type: "String"})
+	f.PutParameter(awsfake.Parameter{Name: "/svcx", Value: "no", Type: "String"})
+	p := newPS(t, f)
+	m, err := p.GetByPath(ctx, "/svc", s1crets.Recursive(false))
+	require.NoError(t, err)
+	assert.Len(t, m, 25)
+	assert.Equal(t, "7", m["/svc/p07"].Text())
+	assert.Equal(t, 3, f.Calls("GetParametersByPath"), "25 parameters: 3 pages of 10")
+	_, err = p.GetByPath(ctx, "/svc", s1crets.Recursive(false))
+	require.NoError(t, err)
+	assert.Equal(t, 3, f.Calls("GetParametersByPath"), "a second call within the TTL: 0 calls")
+	m, err = p.GetByPath(ctx, "/svc")
+	require.NoError(t, err)
+	assert.Len(t, m, 26, "recursive by default")
+	assert.Contains(t, m, "/svc/deep/x")
+	assert.NotContains(t, m, "/svcx")
+}
+
+func TestPSPathExistsBoundary(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/a/bc", Value: "1", Type: "String"})
+	f.PutParameter(awsfake.Parameter{Name: "/x/y/z", Value: "1", Type: "String"})
+	p := newPS(t, f)
+	for path, want := range map[string]bool{
+		"/a/bc": true, "/a/b": false, "/a": true, "/a/": true, "/x/y": true, "/x/y/": true, "/x/y/z": true,
+		"/x/y/z/w": false, "/q": false, "/": true,
+	} {
+		got, err := p.PathExists(ctx, path)
+		require.NoError(t, err, path)
+		assert.Equal(t, want, got, path)
+	}
+}
+
+func TestPSUpdateKeepsMetadata(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{
+		Name: "/app/key", Value: "old-1", Type: "SecureString", KeyId: "alias/custom",
+		Description: "the key", Tier: "Advanced", AllowedPattern: "^[a-z0-9-]+$",
+	})
+	f.PutParameter(awsfake.Parameter{Name: "/app/keyx", Value: "other", Type: "String"})
+	p := newPS(t, f)
+	_, err := p.Get(ctx, "/app/key")
+	require.NoError(t, err)
+	require.NoError(t, p.Update(ctx, "/app/key", "new-2"))
+	got, ok := f.Parameter("/app/key")
+	require.True(t, ok)
+	assert.Equal(t, "new-2", got.Value)
+	assert.Equal(t, "SecureString", got.Type)
+	assert.Equal(t, "alias/custom", got.KeyId)
+	assert.Equal(t, "the key", got.Description)
+	assert.Equal(t, "Advanced", got.Tier)
+	assert.Equal(t, "^[a-z0-9-]+$", got.AllowedPattern)
+	assert.Equal(t, "text", got.DataType)
+	assert.EqualValues(t, 2, got.Version)
+	other, _ := f.Parameter("/app/keyx")
+	assert.Equal(t, "other", other.Value, "an exact-name lookup: /app/keyx untouched")
+
+	v, err := p.Get(ctx, "/app/key")
+	require.NoError(t, err)
+	assert.Equal(t, "new-2", v.Text())
+
+	err = p.Update(ctx, "/app/ke", "x")
+	assert.ErrorIs(t, err, s1crets.ErrNotFound, "a prefix is not a parameter")
+	err = p.Update(ctx, "/app/key", "NOT ALLOWED")
+	var mismatch *ssmtypes.ParameterPatternMismatchException
+	assert.ErrorAs(t, err, &mismatch, "AllowedPattern still applies")
+}
+
+func TestSMGet(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("db", `{"user":"admin","port":5432}`)
+	f.PutSecretString("plain", "hunter2")
+	f.PutSecretBinary("bin", []byte{0, 1, 2, 255})
+	p := newSM(t, f)
+
+	v, err := p.Get(ctx, "db", s1crets.KeyPath("port"))
+	require.NoError(t, err)
+	assert.Equal(t, "5432", v.Text())
+	v, err = p.Get(ctx, "plain")
+	require.NoError(t, err)
+	assert.Equal(t, "hunter2", v.Text())
+	assert.False(t, v.IsJSON())
+	v, err = p.Get(ctx, "bin")
+	require.NoError(t, err)
+	assert.True(t, v.IsBinary())
+	assert.Equal(t, []byte{0, 1, 2, 255}, v.Bytes())
+	assert.Equal(t, 3, f.Calls("GetSecretValue"))
+
+	_, err = p.Get(ctx, "nope")
+	require.ErrorIs(t, err, s1crets.ErrNotFound)
+	var rnf *smtypes.ResourceNotFoundException
+	assert.ErrorAs(t, err, &rnf)
+
+	ok, err := p.PathExists(ctx, "db", s1crets.KeyPath("user"))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = p.PathExists(ctx, "db", s1crets.KeyPath("password"))
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func TestSMVersions(t *testing.T) {
+	f := newFake(t)
+	v1 := f.PutSecretString("rot", "first")
+	p := newSM(t, f)
+	require.NoError(t, p.Update(ctx, "rot", "second"))
+	cur, err := p.Get(ctx, "rot")
+	require.NoError(t, err)
+	assert.Equal(t, "second", cur.Text())
+	prev, err := p.Get(ctx, "rot", s1crets.VersionStage("AWSPREVIOUS"))
+	require.NoError(t, err)
+	assert.Equal(t, "first", prev.Text())
+	byID, err := p.Get(ctx, "rot", s1crets.VersionID(v1))
+	require.NoError(t, err)
+	assert.Equal(t, "first", byID.Text())
+	_, err = p.Get(ctx, "rot", s1crets.VersionStage("NOPE"))
+	assert.ErrorIs(t, err, s1crets.ErrNotFound)
+}
+
+func TestSMUpdateKeepsKind(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretBinary("bin", []byte{1, 2})
+	f.PutSecretString("txt", "a")
+	p := newSM(t, f)
+	require.NoError(t, p.Update(ctx, "bin", "new-bytes"))
+	require.NoError(t, p.Update(ctx, "txt", "new-text"))
+	b, _ := f.Secret("bin")
+	assert.Equal(t, []byte("new-bytes"), b.SecretBinary)
+	assert.Empty(t, b.SecretString)
+	s, _ := f.Secret("txt")
+	assert.Equal(t, "new-text", s.SecretString)
+	assert.Nil(t, s.SecretBinary)
+	v, err := p.Get(ctx, "bin")
+	require.NoError(t, err)
+	assert.True(t, v.IsBinary())
+	err = p.Update(ctx, "missing", "x")
+	assert.ErrorIs(t, err, s1crets.ErrNotFound)
+}
+
+func seedSecrets(f *awsfake.Server, n int) {
+	for i := range n {
+		f.PutSecretString(fmt.Sprintf("prod/s%03d", i), fmt.Sprintf(`{"i":%d}`, i))
+	}
+	f.PutSecretString("prodx", "also matches the name prefix")
+	f.PutSecretString("staging/s", "no")
+}
+
+func TestSMGetByPathBatch(t *testing.T) {
+	f := newFake(t)
+	seedSecrets(f, 100)
+	p := newSM(t, f)
+	m, err := p.GetByPath(ctx, "prod")
+	require.NoError(t, err)
+	assert.Len(t, m, 101, "a name prefix, as the original: prodx too")
+	v, err := m["prod/s042"].Lookup("i")
+	require.NoError(t, err)
+	assert.Equal(t, "42", v.Text())
+	assert.LessOrEqual(t, f.TotalCalls(), 6, "100 secrets in at most 6 calls")
+	assert.Equal(t, 6, f.Calls("BatchGetSecretValue"), "101 secrets, 20 a call")
+	assert.Zero(t, f.Calls("GetSecretValue"))
+	_, err = p.Get(ctx, "prod/s007")
+	require.NoError(t, err)
+	assert.Zero(t, f.Calls("GetSecretValue"), "GetByPath filled the cache for Get")
+}
+
+func TestSMGetByPathFallback(t *testing.T) {
+	f := newFake(t)
+	seedSecrets(f, 30)
+	f.Deny("BatchGetSecretValue")
+	p := newSM(t, f)
+	m, err := p.GetByPath(ctx, "prod/")
+	require.NoError(t, err)
+	assert.Len(t, m, 30)
+	assert.Equal(t, "{\"i\":29}", m["prod/s029"].Text())
+	assert.Equal(t, 1, f.Calls("ListSecrets"))
+	assert.Equal(t, 30, f.Calls("GetSecretValue"), "one by one when the batch call is denied")
+}
+
+func TestSMGetByPathFailOnError(t *testing.T) {
+	f := newFake(t)
+	seedSecrets(f, 3)
+	f.Deny("GetSecretValue") // batch reads report each secret in Errors
+	p := newSM(t, f)
+	_, err := p.GetByPath(ctx, "prod/")
+	require.Error(t, err)
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "AccessDeniedException", ae.ErrorCode())
+	m, err := p.GetByPath(ctx, "prod/", s1crets.FailOnError(false))
+	require.NoError(t, err)
+	assert.Empty(t, m, "FailOnError(false) skips the secrets that fail")
+
+	f.Deny("BatchGetSecretValue")
+	m, err = p.GetByPath(ctx, "prod/", s1crets.FailOnError(false), s1crets.NoCache())
+	require.NoError(t, err)
+	assert.Empty(t, m, "the same in the one-by-one fallback")
+	_, err = p.GetByPath(ctx, "prod/", s1crets.NoCache())
+	assert.Error(t, err)
+}
+
+func TestSimpleAPIByName(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/simple/p", Value: "ps-value", Type: "String"})
+	f.PutSecretString("simple/s", `{"k":"sm-value"}`)
+	t.Setenv("AWS_ENDPOINT_URL", f.URL())
+	assert.Contains(t, s1crets.Providers(), "aws.ps")
+	assert.Contains(t, s1crets.Providers(), "aws.sm")
+	// Retry(4) keeps this instance apart from other tests' memoized ones.
+	v, err := s1crets.Get(ctx, "aws.ps", "/simple/p", s1crets.Retry(4))
+	require.NoError(t, err)
+	assert.Equal(t, "ps-value", v.Text())
+	v, err = s1crets.Get(ctx, "aws.sm", "simple/s", s1crets.Retry(4), s1crets.KeyPath("k"))
+	require.NoError(t, err)
+	assert.Equal(t, "sm-value", v.Text())
+	ok, err := s1crets.PathExists(ctx, "aws.ps", "/simple", s1crets.Retry(4))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	require.NoError(t, s1crets.Update(ctx, "aws.sm", "simple/s", `{"k":"v2"}`, s1crets.Retry(4)))
+	m, err := s1crets.GetByPath(ctx, "aws.sm", "simple/", s1crets.Retry(4))
+	require.NoError(t, err)
+	assert.Equal(t, `{"k":"v2"}`, m["simple/s"].Text())
+	p1, _ := s1crets.Open(ctx, "aws.ps", s1crets.Retry(4))
+	p2, _ := s1crets.Open(ctx, "aws.ps", s1crets.Retry(4))
+	assert.Same(t, p1, p2)
+	_, isPS := p1.(*aws.ParameterStore)
+	assert.True(t, isPS)
+}
+
+// The SDK's per-service endpoint variables work as usual.
+func TestServiceEndpointEnv(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/env/p", Value: "v", Type: "String"})
+	t.Setenv("AWS_ENDPOINT_URL_SSM", f.URL())
+	p, err := aws.NewParameterStore(ctx)
+	require.NoError(t, err)
+	v, err := p.Get(ctx, "/env/p")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v.Text())
+}
+
+func TestRegionFromIMDS(t *testing.T) {
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+			fmt.Fprint(w, "token")
+		case r.URL.Path == "/latest/dynamic/instance-identity/document":
+			fmt.Fprint(w, `{"region":"eu-west-3","instanceId":"i-1","accountId":"123456789012"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer imds.Close()
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/r", Value: "v", Type: "String"})
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	t.Setenv("AWS_ENDPOINT_URL", f.URL())
+	p, err := aws.NewParameterStore(ctx)
+	require.NoError(t, err)
+	_, err = p.Get(ctx, "/r")
+	require.NoError(t, err)
+	// The request was signed for the region that the metadata gave.
+	reqs := f.Requests()
+	require.NotEmpty(t, reqs)
+	assert.Equal(t, "eu-west-3", reqs[len(reqs)-1].Region)
+}
+
+func TestNoRegionFailsFast(t *testing.T) {
+	// An instance metadata endpoint that accepts connections and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var conns sync.WaitGroup
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Go(func() { <-stop; c.Close() })
+		}
+	}()
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://"+ln.Addr().String())
+	start := time.Now()
+	_, err = aws.NewSecretsManager(ctx)
+	elapsed := time.Since(start)
+	require.Error(t, err)
+	assert.Less(t, elapsed, 2*time.Second, "off EC2 with no region: an error within 2s")
+	assert.Contains(t, err.Error(), "no AWS region")
+	assert.Contains(t, err.Error(), "AWS_REGION")
+	assert.True(t, strings.HasPrefix(err.Error(), "s1crets: "))
+
+	p, err := aws.NewSecretsManager(ctx, aws.WithRegion("eu-central-1"))
+	require.NoError(t, err, "an explicit region needs no metadata")
+	require.NotNil(t, p)
+}
+
+const roleARN = "arn:aws:iam::123456789012:role/reader"
+
+func TestAssumeRole(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/ar/p", Value: "v", Type: "String"})
+	f.PutSecretString("ar/s", "v")
+	ext := func(o *stscreds.AssumeRoleOptions) { o.ExternalID = awssdk.String("ext-1") }
+	ps := newPS(t, f, aws.WithAssumeRole(roleARN, "", ext))
+	sm := newSM(t, f, aws.WithAssumeRole(roleARN, "my-session"))
+	_, err := ps.Get(ctx, "/ar/p")
+	require.NoError(t, err)
+	_, err = sm.Get(ctx, "ar/s")
+	require.NoError(t, err)
+
+	calls := f.AssumeRoleCalls()
+	require.Len(t, calls, 2)
+	assert.Equal(t, roleARN, calls[0].RoleArn)
+	sessions := []string{calls[0].RoleSessionName, calls[1].RoleSessionName}
+	assert.ElementsMatch(t, []string{"s1crets", "my-session"}, sessions, "session name defaults to s1crets")
+	for _, c := range calls {
+		assert.Equal(t, 3600, c.DurationSeconds, "1 hour by default")
+		assert.Equal(t, awsfake.AccessKeyID, c.CallerAccessKeyID, "assumed with the base credentials")
+	}
+	exts := []string{calls[0].ExternalId, calls[1].ExternalId}
+	assert.Contains(t, exts, "ext-1")
+
+	issued := map[string]bool{calls[0].AccessKeyID: true, calls[1].AccessKeyID: true}
+	for _, r := range f.Requests() {
+		if r.Service == "ssm" || r.Service == "secretsmanager" {
+			assert.True(t, issued[r.AccessKeyID], "%s signed with the assumed credentials, not %s", r.Op, r.AccessKeyID)
+			assert.NotEmpty(t, r.SessionToken)
+		}
+	}
+}
+
+func TestAssumeRoleRenews(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/ar/p", Value: "v", Type: "String"})
+	f.SetCredentialLifetime(time.Millisecond) // credentials expire at once
+	ps := newPS(t, f, aws.WithAssumeRole(roleARN, ""))
+	for range 3 {
+		_, err := ps.Get(ctx, "/ar/p", s1crets.NoCache())
+		require.NoError(t, err)
+		time.Sleep(2 * time.Millisecond)
+	}
+	calls := f.AssumeRoleCalls()
+	assert.GreaterOrEqual(t, len(calls), 3, "expired credentials are renewed before the next call")
+	var keys []string
+	for _, r := range f.Requests() {
+		if r.Op == "GetParameter" {
+			keys = append(keys, r.AccessKeyID)
+		}
+	}
+	require.Len(t, keys, 3)
+	assert.NotEqual(t, keys[0], keys[2], "later calls are signed with renewed credentials")
+}
+
+func TestExpiredTokenRenewsOnce(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/ar/p", Value: "v", Type: "String"})
+	ps := newPS(t, f, aws.WithAssumeRole(roleARN, ""))
+	f.FailNext("GetParameter", 1, awsfake.ExpiredToken)
+	v, err := ps.Get(ctx, "/ar/p")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v.Text())
+	assert.Len(t, f.AssumeRoleCalls(), 2, "the role is assumed again after ExpiredTokenException")
+}
+
+func TestRetryAttempts(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/r/p", Value: "v", Type: "String"})
+	p := newPS(t, f) // 3 attempts by default
+	f.FailNext("GetParameter", 2, awsfake.Throttling)
+	_, err := p.Get(ctx, "/r/p")
+	require.NoError(t, err, "2 throttles < 3 attempts")
+	assert.Equal(t, 3, f.Calls("GetParameter"))
+
+	f.ResetCalls()
+	f.FailNext("GetParameter", 3, awsfake.Throttling)
+	_, err = p.Get(ctx, "/r/p", s1crets.NoCache())
+	require.Error(t, err)
+	assert.Equal(t, 3, f.Calls("GetParameter"))
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "ThrottlingException", ae.ErrorCode())
+
+	p5 := newPS(t, f, aws.WithRetry(5))
+	f.ResetCalls()
+	f.FailNext("GetParameter", 4, awsfake.Throttling)
+	_, err = p5.Get(ctx, "/r/p")
+	require.NoError(t, err)
+	assert.Equal(t, 5, f.Calls("GetParameter"), "WithRetry is the total number of attempts")
+}
+
+func TestTimeout(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/t/p", Value: "v", Type: "String"})
+	p := newPS(t, f, aws.WithTimeout(100*time.Millisecond), aws.WithRetry(2))
+	f.FailNext("GetParameter", 2, awsfake.Fault{Delay: 5 * time.Second})
+	start := time.Now()
+	_, err := p.Get(ctx, "/t/p")
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 2*time.Second, "about attempts x timeout, not the 5s answer")
+	assert.Equal(t, 2, f.Calls("GetParameter"))
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, o := range []aws.Option{nil, aws.WithRetry(0), aws.WithTimeout(0), aws.WithRegion(""), aws.WithAssumeRole("", ""),
+		aws.WithCache(s1crets.CacheConfig{Size: -1})} {
+		_, err := aws.NewParameterStore(ctx, o)
+		require.Error(t, err)
+		assert.ErrorIs(t, err, s1crets.ErrInvalid)
+	}
+}
+
+func TestErrorsNameOperationAndPath(t *testing.T) {
+	f := newFake(t)
+	p := newSM(t, f)
+	_, err := p.Get(ctx, "missing/secret")
+	var e *s1crets.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "aws.sm", e.Provider)
+	assert.Equal(t, "get", e.Op)
+	assert.Equal(t, "missing/secret", e.Path)
+	assert.Regexp(t, `^s1crets: get aws.sm "missing/secret": not found: `, err.Error())
+	assert.False(t, errors.Is(err, s1crets.ErrInvalid))
+}

@@ -1,0 +1,201 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/s1crets/s1crets"
+)
+
+// ssmAPI is the part of the SSM client that ParameterStore uses.
+type ssmAPI interface {
+	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	GetParametersByPath(context.Context, *ssm.GetParametersByPathInput, ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error)
+	DescribeParameters(context.Context, *ssm.DescribeParametersInput, ...func(*ssm.Options)) (*ssm.DescribeParametersOutput, error)
+	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+}
+
+var _ ssmAPI = (*ssm.Client)(nil)
+
+// ReferencePrefix is the Parameter Store path under which Secrets Manager
+// secrets can be read: Get of ReferencePrefix+"NAME/k1/k2" reads the secret
+// NAME (the longest name that exists) and looks up k1, k2 in its JSON.
+const ReferencePrefix = "/aws/reference/secretsmanager/"
+
+// ParameterStore reads and updates AWS Systems Manager Parameter Store
+// parameters. Its methods are those of s1crets.Provider (through the
+// embedded s1crets.Cached): Get, GetByPath, Update, PathExists. It is safe
+// for concurrent use.
+type ParameterStore struct {
+	*s1crets.Cached
+	ps *parameterStore
+}
+
+// NewParameterStore returns a Parameter Store provider. The options set
+// the region, a role to assume, the cache, retry and timeout; without them
+// the SDK's default configuration applies.
+func NewParameterStore(ctx context.Context, opts ...Option) (*ParameterStore, error) {
+	s, err := parseOptions(ParameterStoreName, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(ctx, ParameterStoreName, s)
+	if err != nil {
+		return nil, err
+	}
+	ps := &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials}
+	c, err := s1crets.NewCached(ParameterStoreName, ps, s.cache)
+	if err != nil {
+		return nil, err
+	}
+	return &ParameterStore{Cached: c, ps: ps}, nil
+}
+
+// parameterStore is the s1crets.Backend of Parameter Store.
+type parameterStore struct {
+	client ssmAPI
+	creds  awssdk.CredentialsProvider
+}
+
+func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt bool) (*types.Parameter, error) {
+	out, err := renewing(p.creds, func() (*ssm.GetParameterOutput, error) {
+		return p.client.GetParameter(ctx, &ssm.GetParameterInput{Name: &name, WithDecryption: &decrypt})
+	})
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return out.Parameter, nil
+}
+
+// Fetch reads one parameter, or walks a Secrets Manager reference.
+func (p *parameterStore) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
+	if strings.HasPrefix(path, ReferencePrefix) {
+		return p.reference(ctx, path, q)
+	}
+	param, err := p.getParameter(ctx, path, q.Decrypt)
+	if err != nil {
+		return s1crets.Value{}, err
+	}
+	return s1crets.NewValue(awssdk.ToString(param.Value)), nil
+}
+
+// reference reads ReferencePrefix+"NAME/k1/k2": it tries the whole path,
+// then each shorter prefix ending before a "/", as the original does, and
+// looks up the rest of the path as keys of the secret's JSON. Keys left
+// over on a secret that is not JSON are ErrNotFound (the original ignored
+// them).
+func (p *parameterStore) reference(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
+	for name := path; len(name) > len(ReferencePrefix); {
+		param, err := p.getParameter(ctx, name, q.Decrypt)
+		if err == nil {
+			v := s1crets.NewValue(awssdk.ToString(param.Value))
+			rest := strings.TrimPrefix(path[len(name):], "/")
+			if rest == "" {
+				return v, nil
+			}
+			return v.Lookup(strings.Split(rest, "/")...)
+		}
+		if !isNotFound(err) {
+			return s1crets.Value{}, err
+		}
+		name = name[:strings.LastIndexByte(name, '/')]
+	}
+	return s1crets.Value{}, s1crets.ErrNotFound
+}
+
+// FetchByPath reads every parameter below path, all pages.
+func (p *parameterStore) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
+	out := make(map[string]s1crets.Value)
+	in := &ssm.GetParametersByPathInput{
+		Path: &path, Recursive: &q.Recursive, WithDecryption: &q.Decrypt, MaxResults: awssdk.Int32(10),
+	}
+	pages := ssm.NewGetParametersByPathPaginator(p.client, in)
+	for pages.HasMorePages() {
+		page, err := renewing(p.creds, func() (*ssm.GetParametersByPathOutput, error) { return pages.NextPage(ctx) })
+		if err != nil {
+			return nil, mapError(err)
+		}
+		for _, param := range page.Parameters {
+			out[awssdk.ToString(param.Name)] = s1crets.NewValue(awssdk.ToString(param.Value))
+		}
+	}
+	return out, nil
+}
+
+// describe returns the metadata of the parameter named exactly name.
+func (p *parameterStore) describe(ctx context.Context, name string) (*types.ParameterMetadata, error) {
+	in := &ssm.DescribeParametersInput{ParameterFilters: []types.ParameterStringFilter{
+		{Key: awssdk.String("Name"), Option: awssdk.String("Equals"), Values: []string{name}},
+	}}
+	pages := ssm.NewDescribeParametersPaginator(p.client, in)
+	for pages.HasMorePages() {
+		page, err := renewing(p.creds, func() (*ssm.DescribeParametersOutput, error) { return pages.NextPage(ctx) })
+		if err != nil {
+			return nil, mapError(err)
+		}
+		for i := range page.Parameters {
+			if awssdk.ToString(page.Parameters[i].Name) == name {
+				return &page.Parameters[i], nil
+			}
+		}
+	}
+	return nil, s1crets.ErrNotFound
+}
+
+// Store overwrites an existing parameter, keeping its type, KMS key,
+// description, tier, data type and allowed pattern.
+func (p *parameterStore) Store(ctx context.Context, path, value string) error {
+	meta, err := p.describe(ctx, path)
+	if err != nil {
+		return err
+	}
+	in := &ssm.PutParameterInput{
+		Name:           &path,
+		Value:          &value,
+		Overwrite:      awssdk.Bool(true),
+		Type:           meta.Type,
+		Description:    meta.Description,
+		Tier:           meta.Tier,
+		AllowedPattern: meta.AllowedPattern,
+		DataType:       meta.DataType,
+	}
+	if meta.Type == types.ParameterTypeSecureString {
+		in.KeyId = meta.KeyId
+	}
+	_, err = renewing(p.creds, func() (*ssm.PutParameterOutput, error) { return p.client.PutParameter(ctx, in) })
+	return mapError(err)
+}
+
+// PathExists reports whether a parameter is named path, or has a name
+// below path at a "/" boundary: "/a/b" exists for "/a/b/c", not for
+// "/a/bc".
+func (p *parameterStore) PathExists(ctx context.Context, path string) (bool, error) {
+	dir := strings.TrimSuffix(path, "/") + "/"
+	in := &ssm.DescribeParametersInput{ParameterFilters: []types.ParameterStringFilter{
+		{Key: awssdk.String("Name"), Option: awssdk.String("BeginsWith"), Values: []string{strings.TrimSuffix(path, "/")}},
+	}}
+	if path == "/" {
+		in.ParameterFilters = nil
+	}
+	pages := ssm.NewDescribeParametersPaginator(p.client, in)
+	for pages.HasMorePages() {
+		page, err := renewing(p.creds, func() (*ssm.DescribeParametersOutput, error) { return pages.NextPage(ctx) })
+		if err != nil {
+			return false, mapError(err)
+		}
+		for _, m := range page.Parameters {
+			name := awssdk.ToString(m.Name)
+			if name == path || strings.HasPrefix(name, dir) || (path == "/" && name != "") {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func isNotFound(err error) bool { return err != nil && errors.Is(err, s1crets.ErrNotFound) }
