@@ -3,6 +3,7 @@ package s1crets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"golang.org/x/sync/singleflight"
@@ -21,12 +22,35 @@ type Backend interface {
 	Store(ctx context.Context, path, value string) error
 }
 
-// A PathChecker is a Backend that answers PathExists itself (Parameter
-// Store's paths). Without it, PathExists is a Get that did not fail with
-// ErrNotFound.
-type PathChecker interface {
-	PathExists(ctx context.Context, path string) (bool, error)
-}
+// Optional interfaces a Backend may implement.
+type (
+	// A PathChecker answers PathExists itself (Parameter Store's paths).
+	// Without it, PathExists is a Get that did not fail with ErrNotFound.
+	PathChecker interface {
+		PathExists(ctx context.Context, path string) (bool, error)
+	}
+
+	// A ManyFetcher reads many secrets in few remote calls. found holds
+	// the secrets read, failed the names that could not be read (an error
+	// matching ErrNotFound for those that do not exist); names in neither
+	// do not exist. err is for a failure of the whole call.
+	ManyFetcher interface {
+		FetchMany(ctx context.Context, names []string, q Query) (found map[string]Value, failed map[string]error, err error)
+	}
+
+	// A Validator rejects paths that the store would reject, before any
+	// remote call; op is "get", "get-by-path", "update" or "path-exists".
+	// Its errors say what is allowed.
+	Validator interface {
+		Validate(op, path string) error
+	}
+
+	// A TransientChecker tells errors worth serving a stale value for
+	// (throttling, 5xx, network) from the others (see CacheConfig.MaxStale).
+	TransientChecker interface {
+		Transient(err error) bool
+	}
+)
 
 // Cached is a Provider made of a Backend and the shared behaviour of every
 // store: the cache, single flight for concurrent misses, invalidation on
@@ -58,6 +82,18 @@ func (c *Cached) fail(op, path string, err error) error {
 	return &Error{Op: op, Provider: c.name, Path: path, Err: err}
 }
 
+func (c *Cached) validate(op, path string) error {
+	if path == "" {
+		return invalidf("empty path")
+	}
+	if v, ok := c.backend.(Validator); ok {
+		if err := v.Validate(op, path); err != nil {
+			return errors.Join(ErrInvalid, err)
+		}
+	}
+	return nil
+}
+
 // Get returns the secret at path, from the cache when it holds a fresh
 // copy. With KeyPath it returns the value at that key path of a JSON
 // secret; with Default, that value instead of an ErrNotFound error.
@@ -73,13 +109,16 @@ func (c *Cached) Get(ctx context.Context, path string, opts ...Option) (Value, e
 	if path == "" {
 		return Value{}, c.fail("get", path, invalidf("empty path"))
 	}
-	v, ok := Value{}, false
+	v, kind := Value{}, miss
 	if !o.noCache {
-		v, ok = c.cache.value(k)
+		v, kind = c.cache.value(k)
+		if kind == hitDue {
+			c.refresh(ctx, k, o.q)
+		}
 	}
 	var err error
-	if !ok {
-		v, err = c.fetch(ctx, k, o.q)
+	if kind == miss {
+		v, err = c.fetch(ctx, k, o.q, o.noCache)
 	}
 	if err == nil && len(o.keys) > 0 {
 		v, err = v.Lookup(o.keys...)
@@ -96,11 +135,24 @@ func (c *Cached) Get(ctx context.Context, path string, opts ...Option) (Value, e
 // fetch makes one remote call for all concurrent misses of k. The call runs
 // detached from any one caller's cancellation, so that a caller that gives
 // up does not fail the others; each caller still returns when its own ctx
-// is done.
-func (c *Cached) fetch(ctx context.Context, k cacheKey, q Query) (Value, error) {
+// is done. When the call fails for a transient reason, a value at most
+// MaxStale past its expiry is served instead.
+func (c *Cached) fetch(ctx context.Context, k cacheKey, q Query, noCache bool) (Value, error) {
+	if err := c.validate("get", k.path); err != nil {
+		return Value{}, err
+	}
 	gen := c.cache.generation()
-	ch := c.flight.DoChan(flightKey('v', gen, k), func() (any, error) {
-		v, err := c.backend.Fetch(context.WithoutCancel(ctx), k.path, q)
+	kind := byte('v')
+	if noCache {
+		kind = 'n'
+	}
+	ch := c.flight.DoChan(flightKey(kind, gen, k), func() (any, error) {
+		// A flight that ended between our cache miss and this one stored
+		// the value: no second remote call.
+		if v, ok := c.cache.fresh(k); ok && !noCache {
+			return v, nil
+		}
+		v, err := c.safeFetch(ctx, k.path, q)
 		if err == nil {
 			c.cache.storeValue(gen, k, v)
 		}
@@ -109,12 +161,49 @@ func (c *Cached) fetch(ctx context.Context, k cacheKey, q Query) (Value, error) 
 	select {
 	case r := <-ch:
 		if r.Err != nil {
+			if v, ok := c.staleFor(k, r.Err); ok {
+				return v, nil
+			}
 			return Value{}, r.Err
 		}
 		return r.Val.(Value), nil
 	case <-ctx.Done():
 		return Value{}, ctx.Err()
 	}
+}
+
+// safeFetch calls the backend detached from ctx's cancellation, and turns a
+// panic into an error: a panic in a single flight's goroutine would end the
+// process. The message names the panic's type only, never its value, which
+// could hold a secret.
+func (c *Cached) safeFetch(ctx context.Context, path string, q Query) (v Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("s1crets: the %s provider panicked (%T)", c.name, r)
+		}
+	}()
+	return c.backend.Fetch(context.WithoutCancel(ctx), path, q)
+}
+
+func (c *Cached) staleFor(k cacheKey, err error) (Value, bool) {
+	tc, ok := c.backend.(TransientChecker)
+	if !ok || !tc.Transient(err) {
+		return Value{}, false
+	}
+	return c.cache.stale(k)
+}
+
+// refresh fetches k in the background, for refresh-ahead. It shares the
+// single flight with Gets that miss meanwhile.
+func (c *Cached) refresh(ctx context.Context, k cacheKey, q Query) {
+	gen := c.cache.generation()
+	c.flight.DoChan(flightKey('v', gen, k), func() (any, error) {
+		v, err := c.safeFetch(ctx, k.path, q)
+		if err == nil {
+			c.cache.storeValue(gen, k, v)
+		}
+		return v, err
+	})
 }
 
 func flightKey(kind byte, gen uint64, k cacheKey) string {
@@ -138,25 +227,23 @@ func (c *Cached) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 	if err == nil && o.hasDef {
 		err = invalidf("Default does not apply to GetByPath")
 	}
-	if err == nil && path == "" {
-		err = invalidf("empty path")
+	if err == nil {
+		err = c.validate("get-by-path", path)
 	}
 	if err != nil {
 		return nil, c.fail("get-by-path", path, err)
 	}
 	k := keyOf(path, o.q)
 	if !o.noCache {
-		if m, ok := c.cache.list(k); ok {
+		if m, kind := c.cache.list(k); kind != miss {
 			return copyMap(m), nil
 		}
 	}
 	gen := c.cache.generation()
 	ch := c.flight.DoChan(flightKey('p', gen, k), func() (any, error) {
-		m, err := c.backend.FetchByPath(context.WithoutCancel(ctx), path, o.q)
+		m, err := c.safeFetchByPath(ctx, path, o.q)
 		if err == nil {
-			single := DefaultQuery
-			single.Decrypt = o.q.Decrypt
-			c.cache.storeList(gen, k, m, single)
+			c.cache.storeList(gen, k, m, singleQuery(o.q))
 		}
 		return m, err
 	})
@@ -171,6 +258,23 @@ func (c *Cached) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 	}
 }
 
+func (c *Cached) safeFetchByPath(ctx context.Context, path string, q Query) (m map[string]Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("s1crets: the %s provider panicked (%T)", c.name, r)
+		}
+	}()
+	return c.backend.FetchByPath(context.WithoutCancel(ctx), path, q)
+}
+
+// singleQuery is the query of a Get that reads what a listing or a batch
+// with q returned.
+func singleQuery(q Query) Query {
+	s := DefaultQuery
+	s.Decrypt = q.Decrypt
+	return s
+}
+
 // copyMap gives each caller its own map, so that no caller can change the
 // cached listing.
 func copyMap(m map[string]Value) map[string]Value {
@@ -179,6 +283,153 @@ func copyMap(m map[string]Value) map[string]Value {
 		out[k] = v
 	}
 	return out
+}
+
+// Many is the result of GetMany.
+type Many struct {
+	Values  map[string]Value // the secrets read, by name
+	Missing []string         // names that do not exist, in the order asked
+	Failed  map[string]error // names that could not be read, with the reason
+}
+
+// Err returns nil when every name was read, else an error that names the
+// missing and failed ones (matching ErrNotFound when any is missing). Call
+// it to treat a missing name as fatal.
+func (m Many) Err() error {
+	if len(m.Missing) == 0 && len(m.Failed) == 0 {
+		return nil
+	}
+	var errs []error
+	if len(m.Missing) > 0 {
+		errs = append(errs, NotFoundNames(m.Missing))
+	}
+	for name, err := range m.Failed {
+		errs = append(errs, &Error{Op: "get-many", Path: name, Err: err})
+	}
+	return errors.Join(errs...)
+}
+
+// NotFoundNames returns an ErrNotFound error that lists names.
+func NotFoundNames(names []string) error {
+	msg := "s1crets: not found:"
+	for _, n := range names {
+		msg += " " + strconv.Quote(n)
+	}
+	return &notFoundList{msg}
+}
+
+type notFoundList struct{ msg string }
+
+func (e *notFoundList) Error() string        { return e.msg }
+func (e *notFoundList) Is(target error) bool { return target == ErrNotFound }
+
+// GetMany reads many secrets: the cached ones from the cache, the others in
+// as few remote calls as the store allows (Parameter Store: GetParameters,
+// 10 names a call; Secrets Manager: BatchGetSecretValue, 20 a call). A
+// missing name is reported in Many.Missing, not as an error; the error is
+// for bad input or a failure of the whole read. Per-call options apply to
+// every name (KeyPath too).
+func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (Many, error) {
+	o, err := parseCall(opts)
+	if err == nil && o.hasDef {
+		err = invalidf("Default does not apply to GetMany")
+	}
+	for _, n := range names {
+		if err == nil {
+			err = c.validate("get", n)
+		}
+	}
+	if err != nil {
+		return Many{}, c.fail("get-many", "", err)
+	}
+	res := Many{Values: make(map[string]Value, len(names)), Failed: map[string]error{}}
+	var todo []string
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if !o.noCache {
+			if v, kind := c.cache.value(keyOf(n, o.q)); kind != miss {
+				res.Values[n] = v
+				continue
+			}
+		}
+		todo = append(todo, n)
+	}
+	if len(todo) > 0 {
+		if err := c.fetchMany(ctx, todo, o.q, &res); err != nil {
+			return Many{}, c.fail("get-many", "", err)
+		}
+	}
+	if len(o.keys) > 0 {
+		for n, v := range res.Values {
+			lv, err := v.Lookup(o.keys...)
+			switch {
+			case err == nil:
+				res.Values[n] = lv
+			case isNotFound(err):
+				delete(res.Values, n)
+				res.Missing = append(res.Missing, n)
+			default:
+				delete(res.Values, n)
+				res.Failed[n] = err
+			}
+		}
+	}
+	// Report missing names in the order asked.
+	var missing []string
+	for _, n := range names {
+		if _, ok := res.Values[n]; !ok && res.Failed[n] == nil && !seenIn(missing, n) {
+			missing = append(missing, n)
+		}
+	}
+	res.Missing = missing
+	return res, nil
+}
+
+func seenIn(s []string, n string) bool {
+	for _, x := range s {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cached) fetchMany(ctx context.Context, names []string, q Query, res *Many) error {
+	gen := c.cache.generation()
+	mf, ok := c.backend.(ManyFetcher)
+	if !ok {
+		for _, n := range names {
+			v, err := c.fetch(ctx, keyOf(n, q), q, false)
+			switch {
+			case err == nil:
+				res.Values[n] = v
+			case isNotFound(err):
+			case ctx.Err() != nil:
+				return ctx.Err()
+			default:
+				res.Failed[n] = err
+			}
+		}
+		return nil
+	}
+	found, failed, err := mf.FetchMany(ctx, names, q)
+	if err != nil {
+		return err
+	}
+	for n, v := range found {
+		res.Values[n] = v
+		c.cache.storeValue(gen, keyOf(n, q), v)
+	}
+	for n, err := range failed {
+		if !isNotFound(err) {
+			res.Failed[n] = err
+		}
+	}
+	return nil
 }
 
 // Update replaces the value of the existing secret at path, keeping its
@@ -190,8 +441,8 @@ func (c *Cached) Update(ctx context.Context, path, value string, opts ...Option)
 	if err == nil && o.perCall != "" {
 		err = invalidf("%s does not apply to Update", o.perCall)
 	}
-	if err == nil && path == "" {
-		err = invalidf("empty path")
+	if err == nil {
+		err = c.validate("update", path)
 	}
 	if err != nil {
 		return c.fail("update", path, err)
@@ -199,7 +450,7 @@ func (c *Cached) Update(ctx context.Context, path, value string, opts ...Option)
 	err = c.backend.Store(ctx, path, value)
 	c.cache.invalidate(path) // also on error: the write may have landed
 	if err != nil {
-		return c.fail("update", path, err)
+		return c.fail("update", path, scrub(err, value))
 	}
 	return nil
 }
@@ -212,15 +463,15 @@ func (c *Cached) PathExists(ctx context.Context, path string, opts ...Option) (b
 	if err == nil && o.hasDef {
 		err = invalidf("Default does not apply to PathExists")
 	}
-	if err == nil && path == "" {
-		err = invalidf("empty path")
+	if err == nil {
+		err = c.validate("path-exists", path)
 	}
 	if err != nil {
 		return false, c.fail("path-exists", path, err)
 	}
 	pc, ok := c.backend.(PathChecker)
 	if ok && len(o.keys) == 0 {
-		if _, hit := c.cache.value(keyOf(path, o.q)); hit && !o.noCache {
+		if _, kind := c.cache.value(keyOf(path, o.q)); kind != miss && !o.noCache {
 			return true, nil
 		}
 		exists, err := pc.PathExists(ctx, path)

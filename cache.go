@@ -1,6 +1,7 @@
 package s1crets
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,23 @@ type CacheConfig struct {
 	Size     int           // entries in each cache; 0 means DefaultCacheSize
 	TTL      time.Duration // time an entry is served; 0 means DefaultCacheTTL
 	Disabled bool          // no caching at all: every read is a remote call
+
+	// RefreshAhead, when positive, refreshes an entry in the background,
+	// once, when it is read in the last RefreshAhead of its TTL: hot
+	// secrets are never waited for. It must be less than the TTL.
+	RefreshAhead time.Duration
+
+	// Jitter, when positive, takes a random duration of up to Jitter off
+	// each entry's TTL, so that a fleet of processes that started together
+	// does not refresh in lock-step. It must be less than the TTL.
+	Jitter time.Duration
+
+	// MaxStale, when positive, serves an expired value for up to MaxStale
+	// past its expiry when the refresh fails for a transient reason
+	// (throttling, a 5xx answer, a network error or timeout), never when
+	// the secret is gone or access is denied. Such a value reports
+	// Value.Stale() == true.
+	MaxStale time.Duration
 }
 
 // Defaults of CacheConfig.
@@ -36,6 +54,19 @@ func (c CacheConfig) Validate() error {
 	}
 	if c.TTL < 0 {
 		return invalidf("cache TTL %v: the TTL must be positive (0 means the default, %v)", c.TTL, DefaultCacheTTL)
+	}
+	ttl := c.TTL
+	if ttl == 0 {
+		ttl = DefaultCacheTTL
+	}
+	if c.RefreshAhead < 0 || c.RefreshAhead >= ttl {
+		return invalidf("cache RefreshAhead %v: it must be between 0 and the TTL (%v)", c.RefreshAhead, ttl)
+	}
+	if c.Jitter < 0 || c.Jitter >= ttl {
+		return invalidf("cache Jitter %v: it must be between 0 and the TTL (%v)", c.Jitter, ttl)
+	}
+	if c.MaxStale < 0 {
+		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
 	}
 	return nil
 }
@@ -84,10 +115,20 @@ type entry[V any] struct {
 // expired, so a cache hit reads no clock (a clock read costs more than the
 // rest of a hit on some virtual machines).
 type entryState struct {
-	expired atomic.Bool
-	touched atomic.Uint64 // the cache's insert count when the entry last moved to the front
-	expires time.Time
-	timer   stopper
+	expired    atomic.Bool
+	due        atomic.Bool   // in the refresh-ahead window
+	refreshing atomic.Bool   // a background refresh was started
+	touched    atomic.Uint64 // the cache's insert count when the entry last moved to the front
+	expires    time.Time
+	timer      stopper
+	dueTimer   stopper // nil without refresh-ahead
+}
+
+func (st *entryState) stop() {
+	st.timer.Stop()
+	if st.dueTimer != nil {
+		st.dueTimer.Stop()
+	}
 }
 
 // clock is the time source of a cache; tests replace it to move time.
@@ -107,10 +148,13 @@ func (systemClock) AfterFunc(d time.Duration, f func()) stopper { return time.Af
 // concurrent use and runs no goroutine of its own: an entry's expiry is a
 // runtime timer, stopped when the entry leaves the cache.
 type cache struct {
-	ttl    time.Duration
-	clock  clock
-	values *lruView[Value] // nil when disabled
-	lists  *lruView[map[string]Value]
+	ttl          time.Duration
+	refreshAhead time.Duration
+	jitter       time.Duration
+	maxStale     time.Duration
+	clock        clock
+	values       *lruView[Value] // nil when disabled
+	lists        *lruView[map[string]Value]
 
 	// A hit moves the entry to the front of its LRU only when half the
 	// cache's size of entries were inserted since it last moved: an entry
@@ -133,7 +177,7 @@ func newCache(cfg CacheConfig) (*cache, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &cache{ttl: cfg.TTL, clock: systemClock{}}
+	c := &cache{ttl: cfg.TTL, refreshAhead: cfg.RefreshAhead, jitter: cfg.Jitter, maxStale: cfg.MaxStale, clock: systemClock{}}
 	if c.ttl == 0 {
 		c.ttl = DefaultCacheTTL
 	}
@@ -166,7 +210,7 @@ type lruView[V any] struct {
 }
 
 func newLRUView[V any](size int) (*lruView[V], error) {
-	l, err := lru.NewWithEvict(size, func(_ cacheKey, e entry[V]) { e.state.timer.Stop() })
+	l, err := lru.NewWithEvict(size, func(_ cacheKey, e entry[V]) { e.state.stop() })
 	if err != nil {
 		return nil, err
 	}
@@ -194,40 +238,88 @@ func (t *lruView[V]) publish() {
 
 func (c *cache) generation() uint64 { return c.gen.Load() }
 
+// hitKind is the result of a cache read.
+type hitKind uint8
+
+const (
+	miss   hitKind = iota
+	hitOK          // a fresh entry
+	hitDue         // a fresh entry in its refresh-ahead window: the caller refreshes it
+)
+
 // value returns a fresh cached value. A hit is a map lookup and a few atomic
 // loads: no allocation, no clock, no lock.
-func (c *cache) value(k cacheKey) (Value, bool) {
+func (c *cache) value(k cacheKey) (Value, hitKind) {
 	if c.values == nil {
-		return Value{}, false
+		return Value{}, miss
 	}
 	return hit(c, c.values, k)
 }
 
-func (c *cache) list(k cacheKey) (map[string]Value, bool) {
+func (c *cache) list(k cacheKey) (map[string]Value, hitKind) {
 	if c.lists == nil {
-		return nil, false
+		return nil, miss
 	}
 	return hit(c, c.lists, k)
 }
 
-func hit[V any](c *cache, t *lruView[V], k cacheKey) (V, bool) {
+func hit[V any](c *cache, t *lruView[V], k cacheKey) (V, hitKind) {
 	e, ok := t.get(k)
 	if !ok || e.state.expired.Load() {
 		var zero V
-		return zero, false
+		return zero, miss
 	}
 	now := c.inserts.Load()
 	if last := e.state.touched.Load(); now-last >= c.promoteAfter && e.state.touched.CompareAndSwap(last, now) {
 		t.lru.Get(k) // moves it to the front
 	}
+	if e.state.due.Load() && e.state.refreshing.CompareAndSwap(false, true) {
+		return e.v, hitDue
+	}
+	return e.v, hitOK
+}
+
+// fresh returns a fresh cached value without side effects, for the check
+// inside a single flight.
+func (c *cache) fresh(k cacheKey) (Value, bool) {
+	if c.values == nil {
+		return Value{}, false
+	}
+	e, ok := c.values.get(k)
+	if !ok || e.state.expired.Load() {
+		return Value{}, false
+	}
 	return e.v, true
 }
 
-// newEntry makes an entry that expires after the TTL. Call with mu held.
+// stale returns an expired value of k that is at most MaxStale past its
+// expiry, marked stale.
+func (c *cache) stale(k cacheKey) (Value, bool) {
+	if c.values == nil || c.maxStale <= 0 {
+		return Value{}, false
+	}
+	e, ok := c.values.get(k)
+	if !ok || !e.state.expired.Load() || c.clock.Now().After(e.state.expires.Add(c.maxStale)) {
+		return Value{}, false
+	}
+	v := e.v
+	v.stale = true
+	return v, true
+}
+
+// newEntry makes an entry that expires after the TTL (less the jitter) and
+// is due for a refresh RefreshAhead before that. Call with mu held.
 func newEntry[V any](c *cache, v V) entry[V] {
-	st := &entryState{expires: c.clock.Now().Add(c.ttl)}
+	ttl := c.ttl
+	if c.jitter > 0 {
+		ttl -= rand.N(c.jitter)
+	}
+	st := &entryState{expires: c.clock.Now().Add(ttl)}
 	st.touched.Store(c.inserts.Add(1))
-	st.timer = c.clock.AfterFunc(c.ttl, func() { st.expired.Store(true) })
+	st.timer = c.clock.AfterFunc(ttl, func() { st.expired.Store(true) })
+	if c.refreshAhead > 0 {
+		st.dueTimer = c.clock.AfterFunc(max(ttl-c.refreshAhead, 0), func() { st.due.Store(true) })
+	}
 	return entry[V]{v, st}
 }
 
@@ -235,7 +327,7 @@ func newEntry[V any](c *cache, v V) entry[V] {
 // held, and publish the view after.
 func add[V any](c *cache, t *lruView[V], k cacheKey, v V) {
 	if old, ok := t.lru.Peek(k); ok {
-		old.state.timer.Stop()
+		old.state.stop()
 	}
 	t.lru.Add(k, newEntry(c, v))
 }

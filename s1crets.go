@@ -46,7 +46,10 @@
 // with "s1crets: ". No error message ever contains a secret value.
 package s1crets
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // openFor splits opts and opens the provider for the simple API.
 func openFor(ctx context.Context, provider string, opts []Option) (Provider, []Option, error) {
@@ -102,4 +105,38 @@ func PathExists(ctx context.Context, provider, path string, opts ...Option) (boo
 		return false, err
 	}
 	return p.PathExists(ctx, path, copts...)
+}
+
+// ManyGetter is a Provider that reads many secrets in few remote calls.
+// Every provider built on Cached (all of this module's) is one.
+type ManyGetter interface {
+	GetMany(ctx context.Context, names []string, opts ...Option) (Many, error)
+}
+
+// GetMany reads many secrets from the named provider in as few remote calls
+// as the store allows; see Cached.GetMany. A missing name is reported in
+// Many.Missing; call Many.Err to treat it as an error.
+func GetMany(ctx context.Context, provider string, names []string, opts ...Option) (Many, error) {
+	p, copts, err := openFor(ctx, provider, opts)
+	if err != nil {
+		return Many{}, err
+	}
+	if mg, ok := p.(ManyGetter); ok {
+		return mg.GetMany(ctx, names, copts...)
+	}
+	res := Many{Values: map[string]Value{}, Failed: map[string]error{}}
+	for _, n := range names {
+		v, err := p.Get(ctx, n, copts...)
+		switch {
+		case err == nil:
+			res.Values[n] = v
+		case errors.Is(err, ErrNotFound):
+			res.Missing = append(res.Missing, n)
+		case errors.Is(err, ErrInvalid) || ctx.Err() != nil:
+			return Many{}, err
+		default:
+			res.Failed[n] = err
+		}
+	}
+	return res, nil
 }

@@ -32,11 +32,18 @@ type Value struct {
 	// struct in full. An unsafe.Pointer prints as an address. It is never
 	// used for arithmetic. Nil means the empty text secret.
 	ptr unsafe.Pointer
+
+	stale bool // served past its expiry by CacheConfig.MaxStale
 }
 
 func (v Value) payload() *payload { return (*payload)(v.ptr) }
 
-func wrap(p *payload) Value { return Value{unsafe.Pointer(p)} }
+func wrap(p *payload) Value { return Value{ptr: unsafe.Pointer(p)} }
+
+// Stale reports whether the value was served from the cache past its
+// expiry because the refresh failed for a transient reason (see
+// CacheConfig.MaxStale).
+func (v Value) Stale() bool { return v.stale }
 
 type payload struct {
 	text   string // the secret as text; for binary secrets, empty

@@ -313,3 +313,9 @@ func renewing[T any](creds awssdk.CredentialsProvider, call func() (T, error)) (
 	}
 	return out, err
 }
+
+// errEmptyAnswer reports a successful answer without the data asked for,
+// which AWS does not send but a proxy or an emulator might.
+func errEmptyAnswer(op string) error {
+	return fmt.Errorf("%s: the answer holds no data", op)
+}

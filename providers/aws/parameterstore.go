@@ -18,6 +18,7 @@ type ssmAPI interface {
 	GetParametersByPath(context.Context, *ssm.GetParametersByPathInput, ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error)
 	DescribeParameters(context.Context, *ssm.DescribeParametersInput, ...func(*ssm.Options)) (*ssm.DescribeParametersOutput, error)
 	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 }
 
 var _ ssmAPI = (*ssm.Client)(nil)
@@ -68,6 +69,9 @@ func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt 
 	})
 	if err != nil {
 		return nil, mapError(err)
+	}
+	if out.Parameter == nil {
+		return nil, errEmptyAnswer("GetParameter")
 	}
 	return out.Parameter, nil
 }

@@ -1,0 +1,388 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+func newMini(t *testing.T) (*miniredis.Miniredis, *env) {
+	t.Helper()
+	m := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	return m, &env{client: client, prefix: "s1crets-test:", advance: m.FastForward}
+}
+
+func TestMiniredis(t *testing.T) {
+	runSuite(t, func(t *testing.T) *env {
+		_, e := newMini(t)
+		return e
+	})
+}
+
+func TestNew(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer client.Close()
+	if _, err := New(Options{Key: key32(1)}); !errors.Is(err, ErrNoClient) {
+		t.Errorf("no client: %v, want ErrNoClient", err)
+	}
+	if _, err := New(Options{Client: client}); !errors.Is(err, ErrNoKey) {
+		t.Errorf("no key: %v, want ErrNoKey", err)
+	}
+	for _, n := range []int{1, 16, 31, 33, 64} {
+		if _, err := New(Options{Client: client, Key: make([]byte, n)}); err == nil {
+			t.Errorf("a %d-byte key: no error", n)
+		}
+	}
+	c, err := New(Options{Client: client, AllowPlaintext: true})
+	if err != nil {
+		t.Fatalf("plaintext opt-out: %v", err)
+	}
+	if c.sealer != nil || c.prefix != DefaultPrefix || c.timeout != DefaultOpTimeout {
+		t.Errorf("defaults: sealer=%v prefix=%q timeout=%v", c.sealer != nil, c.prefix, c.timeout)
+	}
+	c, err = New(Options{Client: client, Key: key32(1), AllowPlaintext: true, Prefix: "p:", OpTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.sealer == nil || c.prefix != "p:" || c.timeout != time.Second {
+		t.Errorf("a key with AllowPlaintext must still seal; prefix=%q timeout=%v", c.prefix, c.timeout)
+	}
+}
+
+func TestKeyLayout(t *testing.T) {
+	_, e := newMini(t)
+	c := e.cache(t, Options{})
+	ctx := context.Background()
+	mustPut(t, c, "n", "v", []byte("x"), time.Minute)
+	if err := c.Delete(ctx, "n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Lock(ctx, "n", "v", time.Minute)
+	p := e.prefix
+	for _, k := range []string{c.entryKey("n", "v"), c.genKey("n"), c.lockKey("n", "v")} {
+		if len(k) != len(p)+64+len("e:") && len(k) != len(p)+64+len("gen:") && len(k) != len(p)+64+len("lock:") {
+			t.Errorf("key %q: not PREFIX kind: 64 hex digits", k)
+		}
+	}
+	want := map[string]bool{c.entryKey("n", "v"): true, c.genKey("n"): true, p + "gen": true, c.lockKey("n", "v"): true}
+	dump := e.rawDump(t)
+	if len(dump) != len(want) {
+		t.Errorf("keys %v, want %v", keysOf(dump), want)
+	}
+	for k := range dump {
+		if !want[k] {
+			t.Errorf("unexpected key %q", k)
+		}
+	}
+	// Keyed caches do not share key names with other keys or plaintext.
+	other := e.cache(t, Options{Key: key32(2)})
+	plain := e.cache(t, Options{AllowPlaintext: true})
+	if other.entryKey("n", "v") == c.entryKey("n", "v") || plain.entryKey("n", "v") == c.entryKey("n", "v") {
+		t.Error("key names do not depend on the key")
+	}
+	// Length-prefixed: ("ab", "c") and ("a", "bc") differ.
+	if c.entryKey("ab", "c") == c.entryKey("a", "bc") {
+		t.Error("entry keys are ambiguous")
+	}
+}
+
+func keysOf(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestTTLCap: entries live at most MaxTTL and generation keys GenTTL, so
+// that an expired generation key never brings back an entry written
+// before a Delete.
+func TestTTLCap(t *testing.T) {
+	m, e := newMini(t)
+	c := e.cache(t, Options{})
+	ctx := context.Background()
+	mustPut(t, c, "n", "v", []byte("old"), 30*24*time.Hour)
+	if got := m.TTL(c.entryKey("n", "v")); got != MaxTTL {
+		t.Fatalf("entry TTL %v, want MaxTTL %v", got, MaxTTL)
+	}
+	if err := c.Delete(ctx, "n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.TTL(c.genKey("n")); got != GenTTL || GenTTL <= MaxTTL {
+		t.Fatalf("generation TTL %v, want GenTTL %v > MaxTTL", got, GenTTL)
+	}
+	if got := m.TTL(e.prefix + "gen"); got != GenTTL {
+		t.Fatalf("prefix generation TTL %v, want %v", got, GenTTL)
+	}
+	mustMiss(t, c, "n", "v")
+	m.FastForward(GenTTL + time.Second)
+	mustMiss(t, c, "n", "v")
+	// Sub-millisecond TTLs are raised to Redis's resolution, not refused.
+	mustPut(t, c, "n", "tiny", []byte("x"), time.Microsecond)
+}
+
+// blackhole accepts connections and never answers.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// closedPort returns an address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+// TestDegraded: with the server down or mute, every method returns within
+// about OpTimeout: Get and WaitFor miss, Put, Delete and Purge fail, Lock
+// reports ok=false.
+func TestDegraded(t *testing.T) {
+	const opTimeout = 100 * time.Millisecond
+	const bound = 2 * time.Second
+	cases := []struct {
+		name   string
+		client func(t *testing.T) redis.UniversalClient
+	}{
+		{"StoppedMiniredis", func(t *testing.T) redis.UniversalClient {
+			m := miniredis.RunT(t)
+			c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+			m.Close()
+			return c
+		}},
+		{"ClosedPort", func(t *testing.T) redis.UniversalClient {
+			return redis.NewClient(&redis.Options{Addr: closedPort(t)})
+		}},
+		// go-redis's defaults (ReadTimeout 3s, context deadlines ignored)
+		// would hang for seconds: the Cache must not.
+		{"MuteServer", func(t *testing.T) redis.UniversalClient {
+			return redis.NewClient(&redis.Options{Addr: blackhole(t)})
+		}},
+		{"MuteServerContextTimeout", func(t *testing.T) redis.UniversalClient {
+			return redis.NewClient(&redis.Options{Addr: blackhole(t), ContextTimeoutEnabled: true})
+		}},
+		{"MuteServerURL", func(t *testing.T) redis.UniversalClient {
+			o, err := redis.ParseURL("redis://" + blackhole(t) + "/0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return redis.NewClient(o)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			client := tc.client(t)
+			t.Cleanup(func() { _ = client.Close() })
+			c, err := New(Options{Client: client, Key: key32(1), OpTimeout: opTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			timed := func(what string, f func()) {
+				t.Helper()
+				start := time.Now()
+				f()
+				if took := time.Since(start); took > bound {
+					t.Errorf("%s took %v, want about %v", what, took, opTimeout)
+				}
+			}
+			timed("Get", func() {
+				if _, ok := c.Get(ctx, "n", "v"); ok {
+					t.Error("Get: a hit")
+				}
+			})
+			timed("Put", func() {
+				if err := c.Put(ctx, "n", "v", []byte("x"), time.Minute); err == nil {
+					t.Error("Put: no error")
+				}
+			})
+			timed("Delete", func() {
+				if err := c.Delete(ctx, "n"); err == nil {
+					t.Error("Delete: no error")
+				}
+			})
+			timed("Purge", func() {
+				if err := c.Purge(ctx); err == nil {
+					t.Error("Purge: no error")
+				}
+			})
+			timed("Lock", func() {
+				rel, ok := c.Lock(ctx, "n", "v", time.Minute)
+				if ok {
+					t.Error("Lock: ok")
+				}
+				rel()
+			})
+			// WaitFor gives up at the first failure, long before maxWait.
+			timed("WaitFor", func() {
+				if _, ok := c.WaitFor(ctx, "n", "v", time.Minute); ok {
+					t.Error("WaitFor: a hit")
+				}
+			})
+		})
+	}
+}
+
+// slowProxy forwards to addr, holding each reply for delay.
+func slowProxy(t *testing.T, addr string, delay time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", addr)
+			if err != nil {
+				_ = in.Close()
+				continue
+			}
+			track(in)
+			track(out)
+			wg.Add(2)
+			go func() { defer wg.Done(); _, _ = io.Copy(out, in) }()
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := out.Read(buf)
+					if n > 0 {
+						time.Sleep(delay)
+						if _, werr := in.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// TestLockTakenTooLate: when SET NX succeeds only after Lock gave up, the
+// lock is dropped, not left held by nobody for its whole TTL.
+func TestLockTakenTooLate(t *testing.T) {
+	m := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: slowProxy(t, m.Addr(), 150*time.Millisecond)})
+	t.Cleanup(func() { _ = client.Close() })
+	c, err := New(Options{Client: client, Key: key32(1), OpTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Lock(context.Background(), "n", "v", time.Hour); ok {
+		t.Fatal("Lock: ok through a proxy slower than OpTimeout")
+	}
+	key := c.lockKey("n", "v")
+	sawLock := false
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m.Exists(key) {
+			sawLock = true
+		} else if sawLock {
+			return // taken late, then dropped
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !sawLock {
+		t.Skip("the late SET NX never reached the server")
+	}
+	t.Fatal("a lock taken after Lock gave up is still held")
+}
+
+// TestGetOneRoundTrip: Get is a single pipelined round trip.
+func TestGetOneRoundTrip(t *testing.T) {
+	_, e := newMini(t)
+	c := e.cache(t, Options{})
+	mustPut(t, c, "n", "v", []byte("x"), time.Minute)
+	var calls int
+	hook := &countHook{n: &calls}
+	e.client.AddHook(hook)
+	mustGet(t, c, "n", "v", []byte("x"))
+	if calls != 1 {
+		t.Errorf("Get made %d round trips, want 1", calls)
+	}
+}
+
+type countHook struct{ n *int }
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { *h.n++; return next(ctx, cmd) }
+}
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { *h.n++; return next(ctx, cmds) }
+}

@@ -1,0 +1,554 @@
+// Package rediscache is the shared cache tier of s1crets: a Redis or Valkey
+// server that a fleet of processes shares, so that each secret is fetched
+// from AWS once per TTL for the whole fleet rather than once per process.
+// The root package encodes values to bytes and namespaces names; this
+// package stores opaque bytes under (name, variant) pairs.
+//
+// # Key layout
+//
+// Every key starts with Options.Prefix (default "s1crets:"). Neither a
+// secret's name nor its variant appears in a key: both go through a hash,
+// written as 64 lower-case hex digits (H below). With a key (the default)
+// the hash is HMAC-SHA256 under a subkey derived from Options.Key, so that
+// a reader of the server cannot even confirm a guessed name; with
+// AllowPlaintext it is plain SHA-256.
+//
+//	PREFIX "e:" H(name, variant)     an entry: the envelope below, with a PX TTL
+//	PREFIX "gen:" H(name)            the name's generation: a random token
+//	PREFIX "gen"                     the prefix's generation: a random token
+//	PREFIX "lock:" H(name, variant)  a fetch lock: a random token, with a PX TTL
+//
+// An entry's value is an envelope: one format byte ('s' sealed, 'p'
+// plaintext), a version byte (1), then the prefix generation and the name
+// generation that were current when it was written (each one length byte
+// and its bytes; empty when the generation key did not exist), then the
+// body. The body is the data sealed with AES-256-GCM (package seal), with
+// the prefix, name, variant and both generations as additional
+// authenticated data, so an entry copied to another key, or whose
+// generations were edited, does not open; with AllowPlaintext the body is
+// the data as is.
+//
+// Get reads the entry and both generation keys in one pipelined round trip
+// and counts the entry only when its generations are the current ones.
+// Delete(name) therefore sets a new name generation and Purge a new prefix
+// generation: one write each, atomic and O(1), after which every older
+// entry is a miss; the entries themselves stay until their TTL ends.
+// Entry TTLs are capped at MaxTTL and generation keys live GenTTL (longer)
+// after their last change, so a generation key never expires while an
+// entry written before its last change is still alive; the keys of names
+// that are never deleted again do not pile up.
+//
+// Lock is SET NX PX with a random token; its release deletes the key only
+// while it still holds that token (a Lua script), so a holder whose lock
+// expired and was taken by another process cannot release the other's.
+//
+// # Failure model
+//
+// The tier is an optimisation and never a source of failure. Every method
+// bounds its Redis work by Options.OpTimeout (default 250ms), whatever the
+// client's own timeouts: the work runs on its own goroutine and the method
+// returns at the deadline, leaving that goroutine to end by the client's
+// timeouts (set ContextTimeoutEnabled on the client so it also stops at the
+// deadline and frees its connection at once). Get reports any problem (the
+// server down or slow, a value that does not parse, the wrong key, an entry
+// in plaintext where a key is set) as a miss; Put, Delete and Purge return
+// an error that the caller may ignore; Lock reports ok=false; WaitFor gives
+// up early when the server fails rather than waiting out maxWait. Errors
+// never contain values or names.
+package rediscache
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s1crets/s1crets/internal/seal"
+)
+
+// DefaultPrefix is the key prefix used when Options.Prefix is empty.
+const DefaultPrefix = "s1crets:"
+
+// DefaultOpTimeout bounds each method's Redis work when Options.OpTimeout is
+// zero.
+const DefaultOpTimeout = 250 * time.Millisecond
+
+// MaxTTL is the longest TTL Put stores an entry for; longer TTLs are cut to
+// it.
+const MaxTTL = 7 * 24 * time.Hour
+
+// GenTTL is how long a generation key lives after its last change. It
+// exceeds MaxTTL by a margin that covers a Put in flight while Delete or
+// Purge runs, so that an entry written under an older generation expires
+// before the generation key that hides it.
+const GenTTL = MaxTTL + time.Hour
+
+// lateReleaseTimeout bounds the background release of a lock that was
+// taken after Lock had given up.
+const lateReleaseTimeout = 5 * time.Second
+
+// pollInterval is how often WaitFor polls.
+const pollInterval = 25 * time.Millisecond
+
+const (
+	formatSealed  byte = 's'
+	formatPlain   byte = 'p'
+	formatVersion byte = 1
+	maxTokenLen        = 255
+)
+
+// Options configure a Cache.
+type Options struct {
+	// Client is the Redis or Valkey client, built by the caller from an
+	// address or URL (redis.ParseURL) with TLS and authentication as
+	// go-redis offers; a *redis.Client, *redis.ClusterClient or a failover
+	// client all serve. Required. Setting ContextTimeoutEnabled on it lets
+	// operations stop at OpTimeout on the socket too.
+	Client redis.UniversalClient
+	// Prefix starts every key; default "s1crets:".
+	Prefix string
+	// Key is the 32-byte AES-256 key that seals values (and keys the hash
+	// of names in keys). Required unless AllowPlaintext.
+	Key []byte
+	// AllowPlaintext stores values unencrypted when Key is empty: an
+	// explicit opt-out. With a Key set, values are sealed regardless.
+	AllowPlaintext bool
+	// OpTimeout bounds the Redis work of every method call; default 250ms.
+	OpTimeout time.Duration
+}
+
+// A Cache stores byte values in Redis under (name, variant) pairs. It is
+// safe for concurrent use.
+type Cache struct {
+	client    redis.UniversalClient
+	prefix    string
+	sealer    *seal.Sealer // nil: plaintext
+	hashKey   []byte       // nil: plain SHA-256
+	timeout   time.Duration
+	globalGen string
+}
+
+// ErrNoClient is returned by New when Options.Client is nil.
+var ErrNoClient = errors.New("rediscache: no Redis client")
+
+// ErrNoKey is returned by New when Options.Key is empty and
+// Options.AllowPlaintext is not set.
+var ErrNoKey = errors.New("rediscache: no cache key; set one (32 bytes) or allow plaintext explicitly")
+
+// ErrBadTTL is returned by Put for a TTL that is not positive.
+var ErrBadTTL = errors.New("rediscache: the TTL must be positive")
+
+// New returns a Cache. It fails when there is no client, when there is no
+// key and plaintext is not explicitly allowed, and when the key is not 32
+// bytes. It does not contact the server.
+func New(o Options) (*Cache, error) {
+	if o.Client == nil {
+		return nil, ErrNoClient
+	}
+	c := &Cache{client: o.Client, prefix: o.Prefix, timeout: o.OpTimeout}
+	if c.prefix == "" {
+		c.prefix = DefaultPrefix
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultOpTimeout
+	}
+	switch {
+	case len(o.Key) > 0:
+		s, err := seal.New(o.Key)
+		if err != nil {
+			return nil, fmt.Errorf("rediscache: %w", err)
+		}
+		c.sealer = s
+		m := hmac.New(sha256.New, o.Key)
+		m.Write([]byte("s1crets/rediscache/v1/key-names"))
+		c.hashKey = m.Sum(nil)
+	case !o.AllowPlaintext:
+		return nil, ErrNoKey
+	}
+	c.globalGen = c.prefix + "gen"
+	return c, nil
+}
+
+// Get returns the data stored for name and variant. Any problem (the
+// server down or slower than OpTimeout, a damaged value, the wrong key) is
+// reported as a miss, never as an error.
+func (c *Cache) Get(ctx context.Context, name, variant string) (data []byte, ok bool) {
+	data, ok, _ = c.get(ctx, name, variant)
+	return data, ok
+}
+
+// fetched is what Get's round trip reads.
+type fetched struct {
+	entry           []byte
+	global, nameGen string
+	hasEntry        bool
+}
+
+// get is Get that also tells a server failure (err) from a plain miss.
+func (c *Cache) get(ctx context.Context, name, variant string) ([]byte, bool, error) {
+	ek, gk := c.entryKey(name, variant), c.genKey(name)
+	f, err := run(ctx, c.timeout, func(ctx context.Context) (fetched, error) {
+		pipe := c.client.Pipeline()
+		e := pipe.Get(ctx, ek)
+		g := pipe.Get(ctx, gk)
+		gg := pipe.Get(ctx, c.globalGen)
+		_, _ = pipe.Exec(ctx) // errors are read per command below
+		var f fetched
+		var err error
+		if f.entry, f.hasEntry, err = bytesOf(e); err != nil {
+			return f, err
+		}
+		if f.nameGen, _, err = stringOf(g); err != nil {
+			return f, err
+		}
+		if f.global, _, err = stringOf(gg); err != nil {
+			return f, err
+		}
+		return f, nil
+	}, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if !f.hasEntry {
+		return nil, false, nil
+	}
+	data, ok := c.open(f.entry, name, variant, f.global, f.nameGen)
+	return data, ok, nil
+}
+
+func bytesOf(cmd *redis.StringCmd) ([]byte, bool, error) {
+	b, err := cmd.Bytes()
+	switch {
+	case err == nil:
+		return b, true, nil
+	case errors.Is(err, redis.Nil):
+		return nil, false, nil
+	default:
+		return nil, false, err
+	}
+}
+
+func stringOf(cmd *redis.StringCmd) (string, bool, error) {
+	b, ok, err := bytesOf(cmd)
+	return string(b), ok, err
+}
+
+// Put stores data for name and variant for ttl (cut to MaxTTL). It reads
+// the current generations and writes the entry: two round trips, bounded
+// together by OpTimeout. A Delete or Purge that runs between the two wins:
+// the entry is written under the older generation and so is a miss. The
+// error, if any, names no secret and may be ignored.
+func (c *Cache) Put(ctx context.Context, name, variant string, data []byte, ttl time.Duration) error {
+	if ttl <= 0 {
+		return ErrBadTTL
+	}
+	ttl = clampTTL(ttl)
+	ek, gk := c.entryKey(name, variant), c.genKey(name)
+	_, err := run(ctx, c.timeout, func(ctx context.Context) (struct{}, error) {
+		pipe := c.client.Pipeline()
+		g := pipe.Get(ctx, gk)
+		gg := pipe.Get(ctx, c.globalGen)
+		_, _ = pipe.Exec(ctx)
+		nameGen, _, err := stringOf(g)
+		if err != nil {
+			return struct{}{}, err
+		}
+		global, _, err := stringOf(gg)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if len(nameGen) > maxTokenLen || len(global) > maxTokenLen {
+			return struct{}{}, errors.New("rediscache: a generation key holds a foreign value")
+		}
+		if err := ctx.Err(); err != nil {
+			return struct{}{}, err // the deadline passed: write nothing late
+		}
+		v := c.envelope(data, name, variant, global, nameGen)
+		return struct{}{}, c.client.Set(ctx, ek, v, ttl).Err()
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("rediscache: put: %w", err)
+	}
+	return nil
+}
+
+// clampTTL cuts ttl to MaxTTL and raises it to Redis's 1ms resolution.
+func clampTTL(ttl time.Duration) time.Duration {
+	if ttl > MaxTTL {
+		return MaxTTL
+	}
+	if ttl < time.Millisecond {
+		return time.Millisecond
+	}
+	return ttl
+}
+
+// Delete makes every variant of name a miss, by giving name a new
+// generation: one write, O(1) whatever the number of variants.
+func (c *Cache) Delete(ctx context.Context, name string) error {
+	if err := c.bump(ctx, c.genKey(name)); err != nil {
+		return fmt.Errorf("rediscache: delete: %w", err)
+	}
+	return nil
+}
+
+// Purge makes every entry under the prefix a miss, by giving the prefix a
+// new generation: one write, O(1). Locks are left alone.
+func (c *Cache) Purge(ctx context.Context) error {
+	if err := c.bump(ctx, c.globalGen); err != nil {
+		return fmt.Errorf("rediscache: purge: %w", err)
+	}
+	return nil
+}
+
+// bump sets a generation key to a new random token for GenTTL.
+func (c *Cache) bump(ctx context.Context, key string) error {
+	tok := token()
+	_, err := run(ctx, c.timeout, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.client.Set(ctx, key, tok, GenTTL).Err()
+	}, nil)
+	return err
+}
+
+// releaseScript deletes a lock only while it holds the caller's token.
+var releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("DEL", KEYS[1])
+end
+return 0
+`)
+
+// Lock takes the fleet-wide fetch lock of name and variant for ttl (SET NX
+// PX with a random token). ok is false when another process holds it and
+// on any Redis problem. release, never nil, drops the lock if this process
+// still holds it (a Lua script compares the token), at most once and within
+// OpTimeout; a holder that dies releases by expiry.
+func (c *Cache) Lock(ctx context.Context, name, variant string, ttl time.Duration) (release func(), ok bool) {
+	noop := func() {}
+	if ttl <= 0 {
+		return noop, false
+	}
+	ttl = clampTTL(ttl)
+	key := c.lockKey(name, variant)
+	tok := token()
+	unlock := func(timeout time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		_ = releaseScript.Run(ctx, c.client, []string{key}, tok).Err()
+	}
+	got, err := run(ctx, c.timeout, func(ctx context.Context) (bool, error) {
+		return c.client.SetNX(ctx, key, tok, ttl).Result()
+	}, func(got bool, err error) {
+		// The answer came after Lock gave up: do not hold a lock that
+		// nobody will release.
+		// It runs in the background, so it may take longer than
+		// OpTimeout: the server is evidently slow.
+		if err == nil && got {
+			unlock(min(ttl, max(c.timeout, lateReleaseTimeout)))
+		}
+	})
+	if err != nil || !got {
+		return noop, false
+	}
+	var once sync.Once
+	return func() { once.Do(func() { unlock(c.timeout) }) }, true
+}
+
+// WaitFor polls Get every 25ms until the entry appears, maxWait passes or
+// ctx ends, for a process that lost Lock while the winner fetches. It gives
+// up at once when the server fails (not merely misses), since the winner
+// could not store the value either; the caller then fetches itself.
+func (c *Cache) WaitFor(ctx context.Context, name, variant string, maxWait time.Duration) (data []byte, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, maxWait)
+	defer cancel()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		data, ok, err := c.get(ctx, name, variant)
+		if ok {
+			return data, true
+		}
+		if err != nil {
+			return nil, false
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-tick.C:
+		}
+	}
+}
+
+// envelope builds an entry's value.
+func (c *Cache) envelope(data []byte, name, variant, global, nameGen string) []byte {
+	format := formatPlain
+	if c.sealer != nil {
+		format = formatSealed
+	}
+	v := make([]byte, 0, 4+len(global)+len(nameGen)+len(data)+64)
+	v = append(v, format, formatVersion, byte(len(global)))
+	v = append(v, global...)
+	v = append(v, byte(len(nameGen)))
+	v = append(v, nameGen...)
+	if c.sealer == nil {
+		return append(v, data...)
+	}
+	return append(v, c.sealer.Seal(data, c.aad(name, variant, global, nameGen))...)
+}
+
+// open parses and opens an entry's value; ok is false unless it is in this
+// cache's format, written under the current generations and, when sealed,
+// opens with this key for this name and variant.
+func (c *Cache) open(v []byte, name, variant, global, nameGen string) ([]byte, bool) {
+	want := formatPlain
+	if c.sealer != nil {
+		want = formatSealed
+	}
+	if len(v) < 3 || v[0] != want || v[1] != formatVersion {
+		return nil, false
+	}
+	gotGlobal, rest, ok := cutToken(v[2:])
+	if !ok {
+		return nil, false
+	}
+	gotName, body, ok := cutToken(rest)
+	if !ok {
+		return nil, false
+	}
+	if string(gotGlobal) != global || string(gotName) != nameGen {
+		return nil, false
+	}
+	if c.sealer == nil {
+		return body, true
+	}
+	data, err := c.sealer.Open(body, c.aad(name, variant, global, nameGen))
+	if err != nil {
+		return nil, false
+	}
+	return data, true
+}
+
+// cutToken splits a length byte and its bytes off the front of b.
+func cutToken(b []byte) (tok, rest []byte, ok bool) {
+	if len(b) < 1 || len(b)-1 < int(b[0]) {
+		return nil, nil, false
+	}
+	n := int(b[0])
+	return b[1 : 1+n], b[1+n:], true
+}
+
+// aad is the additional authenticated data of an entry: its identity
+// (prefix, name, variant) and the generations it was written under, each
+// length-prefixed so that no two identities share an encoding.
+func (c *Cache) aad(name, variant, global, nameGen string) []byte {
+	var b []byte
+	b = append(b, "s1crets/rediscache/v1"...)
+	for _, s := range []string{c.prefix, name, variant, global, nameGen} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+// sum hashes its length-prefixed parts to 64 hex digits: HMAC-SHA256
+// with a key, SHA-256 without.
+func (c *Cache) sum(parts ...string) string {
+	var h hash.Hash
+	if c.hashKey != nil {
+		h = hmac.New(sha256.New, c.hashKey)
+	} else {
+		h = sha256.New()
+	}
+	var n [4]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint32(n[:], uint32(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (c *Cache) entryKey(name, variant string) string {
+	return c.prefix + "e:" + c.sum("entry", name, variant)
+}
+
+func (c *Cache) genKey(name string) string {
+	return c.prefix + "gen:" + c.sum("gen", name)
+}
+
+func (c *Cache) lockKey(name, variant string) string {
+	return c.prefix + "lock:" + c.sum("lock", name, variant)
+}
+
+// token returns 128 random bits in hex.
+func token() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("rediscache: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// run calls f with a context that ends after timeout, on its own goroutine,
+// and returns by that deadline whether or not f has: go-redis ignores
+// context deadlines unless the client enables them. When run has given up
+// and f ends later, late (if not nil) gets f's result, so that a lock taken
+// too late can be dropped.
+func run[T any](ctx context.Context, timeout time.Duration, f func(context.Context) (T, error), late func(T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		abandoned bool
+		ch        = make(chan result[T], 1)
+	)
+	go func() {
+		var r result[T]
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					r.err = fmt.Errorf("rediscache: redis client panicked: %v", p)
+				}
+			}()
+			r.v, r.err = f(ctx)
+		}()
+		mu.Lock()
+		gone := abandoned
+		if !gone {
+			ch <- r // buffered: never blocks
+		}
+		mu.Unlock()
+		if gone && late != nil {
+			late(r.v, r.err)
+		}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	default:
+		abandoned = true
+		var zero T
+		return zero, ctx.Err()
+	}
+}

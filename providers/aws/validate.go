@@ -1,0 +1,120 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+)
+
+// Limits of the stores' names, from the AWS documentation.
+const (
+	maxParameterName  = 1011
+	maxParameterLevel = 15
+	maxSecretName     = 512
+)
+
+func validChars(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// Validate rejects names that Parameter Store would reject, before any
+// remote call.
+func (p *parameterStore) Validate(op, path string) error {
+	if strings.HasPrefix(path, ReferencePrefix) {
+		if op != "get" {
+			return fmt.Errorf("%q: %s is read-only: only Get reads Secrets Manager secrets through it", path, ReferencePrefix)
+		}
+		if len(path) == len(ReferencePrefix) {
+			return fmt.Errorf("%q: a secret name must follow %s", path, ReferencePrefix)
+		}
+		return nil // the rest is a secret name and JSON keys, checked by Secrets Manager
+	}
+	name := path
+	if op == "get" && !strings.HasPrefix(name, "arn:") {
+		// GetParameter accepts NAME:VERSION and NAME:LABEL.
+		if i := strings.LastIndexByte(name, ':'); i > 0 {
+			if !validChars(name[i+1:], "_.-") || i == len(name)-1 {
+				return fmt.Errorf("%q: after the name, \":\" must be followed by a version number or a label (letters, digits, _ . -)", path)
+			}
+			name = name[:i]
+		}
+	}
+	if strings.HasPrefix(name, "arn:") && op == "get" {
+		return nil
+	}
+	switch {
+	case len(name) > maxParameterName:
+		return fmt.Errorf("a Parameter Store name has at most %d characters; this one has %d", maxParameterName, len(name))
+	case !validChars(name, "_.-/"):
+		return fmt.Errorf("%q: a Parameter Store name may contain only letters, digits and the characters _ . - /", path)
+	case op == "get-by-path" && !strings.HasPrefix(name, "/"):
+		return fmt.Errorf("%q: a Parameter Store path must begin with \"/\"", path)
+	case strings.Contains(name, "/") && !strings.HasPrefix(name, "/"):
+		return fmt.Errorf("%q: a Parameter Store name with \"/\" must begin with \"/\"", path)
+	case strings.Count(strings.TrimSuffix(name, "/"), "/") > maxParameterLevel:
+		return fmt.Errorf("%q: a Parameter Store name has at most %d levels", path, maxParameterLevel)
+	case op == "update" && hasReservedPrefix(name):
+		return fmt.Errorf("%q: names beginning with \"aws\" or \"ssm\" are reserved by AWS", path)
+	}
+	return nil
+}
+
+func hasReservedPrefix(name string) bool {
+	first := strings.ToLower(strings.TrimPrefix(name, "/"))
+	if i := strings.IndexByte(first, '/'); i >= 0 && strings.HasPrefix(name, "/") {
+		first = first[:i]
+	}
+	return strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm")
+}
+
+// Validate rejects secret ids that Secrets Manager would reject, before any
+// remote call: a name of 1 to 512 letters, digits and / _ + = . @ -, or an
+// ARN.
+func (s *secretsManager) Validate(op, path string) error {
+	if strings.HasPrefix(path, "arn:") && op != "get-by-path" {
+		return nil
+	}
+	switch {
+	case len(path) > maxSecretName:
+		return fmt.Errorf("a Secrets Manager name has at most %d characters; this one has %d", maxSecretName, len(path))
+	case !validChars(path, "/_+=.@-"):
+		return fmt.Errorf("%q: a Secrets Manager name may contain only letters, digits and the characters / _ + = . @ -", path)
+	}
+	return nil
+}
+
+var (
+	retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+	throttles  = retry.IsErrorThrottles(retry.DefaultThrottles)
+)
+
+// transient reports errors that a later call may not meet: throttling, 5xx
+// answers, network errors and timeouts. Missing secrets and denied access
+// are not transient.
+func transient(err error) bool {
+	if err == nil || isNotFound(err) {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	return retryables.IsErrorRetryable(err) == awssdk.TrueTernary ||
+		throttles.IsErrorThrottle(err) == awssdk.TrueTernary
+}
+
+// Transient implements s1crets.TransientChecker.
+func (p *parameterStore) Transient(err error) bool { return transient(err) }
+
+// Transient implements s1crets.TransientChecker.
+func (s *secretsManager) Transient(err error) bool { return transient(err) }
