@@ -50,6 +50,13 @@ type (
 	TransientChecker interface {
 		Transient(err error) bool
 	}
+
+	// A Namespacer names what a backend reads (for AWS: the region and the
+	// role), so that providers over different accounts or regions do not
+	// share entries in the disk and Redis tiers.
+	Namespacer interface {
+		Namespace() string
+	}
 )
 
 // Cached is a Provider made of a Backend and the shared behaviour of every
@@ -57,10 +64,12 @@ type (
 // Update, key paths and defaults. Provider packages embed it. It is safe
 // for concurrent use; no lock is held over a remote call.
 type Cached struct {
-	name    string
-	backend Backend
-	cache   *cache
-	flight  singleflight.Group
+	name      string
+	namespace string // the provider's identity in the shared tiers
+	backend   Backend
+	cache     *cache
+	tiers     *tiers // disk and Redis; nil when neither is enabled
+	flight    singleflight.Group
 }
 
 var _ Provider = (*Cached)(nil)
@@ -75,7 +84,15 @@ func NewCached(name string, b Backend, cfg CacheConfig) (*Cached, error) {
 	if err != nil {
 		return nil, &Error{Op: "new", Provider: name, Err: err}
 	}
-	return &Cached{name: name, backend: b, cache: c}, nil
+	t, err := openTiers(cfg)
+	if err != nil {
+		return nil, &Error{Op: "new", Provider: name, Err: err}
+	}
+	ns := name
+	if n, ok := b.(Namespacer); ok {
+		ns += "|" + n.Namespace()
+	}
+	return &Cached{name: name, namespace: ns, backend: b, cache: c, tiers: t}, nil
 }
 
 func (c *Cached) fail(op, path string, err error) error {
@@ -149,14 +166,15 @@ func (c *Cached) fetch(ctx context.Context, k cacheKey, q Query, noCache bool) (
 	ch := c.flight.DoChan(flightKey(kind, gen, k), func() (any, error) {
 		// A flight that ended between our cache miss and this one stored
 		// the value: no second remote call.
-		if v, ok := c.cache.fresh(k); ok && !noCache {
-			return v, nil
+		if !noCache {
+			if v, ok := c.cache.fresh(k); ok {
+				return v, nil
+			}
+			if v, ok := c.tierValue(ctx, gen, k, q); ok {
+				return v, nil
+			}
 		}
-		v, err := c.safeFetch(ctx, k.path, q)
-		if err == nil {
-			c.cache.storeValue(gen, k, v)
-		}
-		return v, err
+		return c.fleetFetch(ctx, gen, k, q)
 	})
 	select {
 	case r := <-ch:
@@ -201,6 +219,7 @@ func (c *Cached) refresh(ctx context.Context, k cacheKey, q Query) {
 		v, err := c.safeFetch(ctx, k.path, q)
 		if err == nil {
 			c.cache.storeValue(gen, k, v)
+			c.putValue(ctx, k.path, q, v)
 		}
 		return v, err
 	})
@@ -241,9 +260,15 @@ func (c *Cached) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 	}
 	gen := c.cache.generation()
 	ch := c.flight.DoChan(flightKey('p', gen, k), func() (any, error) {
+		if !o.noCache {
+			if m, ok := c.tierList(ctx, gen, k, o.q); ok {
+				return m, nil
+			}
+		}
 		m, err := c.safeFetchByPath(ctx, path, o.q)
 		if err == nil {
 			c.cache.storeList(gen, k, m, singleQuery(o.q))
+			c.putList(ctx, path, o.q, m)
 		}
 		return m, err
 	})
@@ -351,7 +376,12 @@ func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (M
 		}
 		seen[n] = true
 		if !o.noCache {
-			if v, kind := c.cache.value(keyOf(n, o.q)); kind != miss {
+			k := keyOf(n, o.q)
+			if v, kind := c.cache.value(k); kind != miss {
+				res.Values[n] = v
+				continue
+			}
+			if v, ok := c.tierValue(ctx, c.cache.generation(), k, o.q); ok {
 				res.Values[n] = v
 				continue
 			}
@@ -423,6 +453,7 @@ func (c *Cached) fetchMany(ctx context.Context, names []string, q Query, res *Ma
 	for n, v := range found {
 		res.Values[n] = v
 		c.cache.storeValue(gen, keyOf(n, q), v)
+		c.putValue(ctx, n, q, v)
 	}
 	for n, err := range failed {
 		if !isNotFound(err) {
@@ -449,6 +480,7 @@ func (c *Cached) Update(ctx context.Context, path, value string, opts ...Option)
 	}
 	err = c.backend.Store(ctx, path, value)
 	c.cache.invalidate(path) // also on error: the write may have landed
+	c.invalidateTiers(context.WithoutCancel(ctx), path)
 	if err != nil {
 		return c.fail("update", path, scrub(err, value))
 	}

@@ -39,6 +39,36 @@ type CacheConfig struct {
 	// the secret is gone or access is denied. Such a value reports
 	// Value.Stale() == true.
 	MaxStale time.Duration
+
+	// OnDisk keeps entries on disk too, as the original's cache_on_disk:
+	// shared by the processes of a machine and across runs, expiring with
+	// the TTL. Directories are created 0700 and files 0600; a directory
+	// that others can write to is refused. Without an EncryptionKey (or
+	// S1CRETS_CACHE_KEY) the disk holds the secrets in plain text.
+	OnDisk         bool
+	KeyCacheDir    string // single values; default os.UserCacheDir()/s1crets/keys
+	PathCacheDir   string // path listings; default os.UserCacheDir()/s1crets/paths
+	DiskMaxEntries int    // per directory, oldest evicted first; 0 means 10000
+
+	// EncryptionKey (32 bytes, base64) seals the entries of the disk and
+	// Redis tiers with AES-256-GCM; empty means the S1CRETS_CACHE_KEY
+	// environment variable. A wrong key is a miss and a refetch.
+	EncryptionKey CacheKey
+
+	// RedisURL enables the shared tier on Redis or Valkey: "host:port" or
+	// a redis:// or rediss:// (TLS) URL with user, password and database
+	// as go-redis parses them. Order: memory, disk, Redis, then the store;
+	// a fetched value is written to every tier. A fleet of processes that
+	// miss one secret at once fetches it from the store once: one process
+	// takes a short lock in Redis and fetches, the others wait up to
+	// RedisLockWait for its value. Entries are encrypted: an EncryptionKey
+	// (or S1CRETS_CACHE_KEY) is required unless RedisPlaintext opts out.
+	// Redis being down, slow or returning garbage only skips the tier.
+	RedisURL       string
+	RedisPrefix    string        // key prefix; default "s1crets:"
+	RedisPlaintext bool          // store entries unencrypted in Redis (not recommended)
+	RedisTimeout   time.Duration // bound of each Redis operation; default 250ms
+	RedisLockWait  time.Duration // how long to wait for another process's fetch; default 3s
 }
 
 // Defaults of CacheConfig.
@@ -68,7 +98,7 @@ func (c CacheConfig) Validate() error {
 	if c.MaxStale < 0 {
 		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
 	}
-	return nil
+	return c.validateTiers()
 }
 
 // cacheKey identifies a cached result: the path and every setting that
@@ -309,9 +339,8 @@ func (c *cache) stale(k cacheKey) (Value, bool) {
 
 // newEntry makes an entry that expires after the TTL (less the jitter) and
 // is due for a refresh RefreshAhead before that. Call with mu held.
-func newEntry[V any](c *cache, v V) entry[V] {
-	ttl := c.ttl
-	if c.jitter > 0 {
+func newEntry[V any](c *cache, v V, ttl time.Duration) entry[V] {
+	if c.jitter > 0 && ttl == c.ttl {
 		ttl -= rand.N(c.jitter)
 	}
 	st := &entryState{expires: c.clock.Now().Add(ttl)}
@@ -325,22 +354,28 @@ func newEntry[V any](c *cache, v V) entry[V] {
 
 // add stores v, stopping the timer of the entry it replaces. Call with mu
 // held, and publish the view after.
-func add[V any](c *cache, t *lruView[V], k cacheKey, v V) {
+func add[V any](c *cache, t *lruView[V], k cacheKey, v V) { addTTL(c, t, k, v, c.ttl) }
+
+func addTTL[V any](c *cache, t *lruView[V], k cacheKey, v V, ttl time.Duration) {
 	if old, ok := t.lru.Peek(k); ok {
 		old.state.stop()
 	}
-	t.lru.Add(k, newEntry(c, v))
+	t.lru.Add(k, newEntry(c, v, ttl))
 }
 
 // storeValue caches v unless an invalidation happened since gen was read.
-func (c *cache) storeValue(gen uint64, k cacheKey, v Value) {
+func (c *cache) storeValue(gen uint64, k cacheKey, v Value) { c.storeValueTTL(gen, k, v, c.ttl) }
+
+// storeValueTTL caches v for ttl (a value read back from a tier keeps the
+// expiry of the original fetch).
+func (c *cache) storeValueTTL(gen uint64, k cacheKey, v Value, ttl time.Duration) {
 	if c.values == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() == gen {
-		add(c, c.values, k, v)
+		addTTL(c, c.values, k, v, min(ttl, c.ttl))
 		c.values.publish()
 	}
 }

@@ -134,7 +134,8 @@ func open(ctx context.Context, k instanceKey) (Provider, error) {
 }
 
 func flightName(k instanceKey) string {
-	return fmt.Sprintf("%q %+v", k.name, k.cfg)
+	// %+v prints the EncryptionKey redacted: its digest tells keys apart.
+	return fmt.Sprintf("%q %+v %s", k.name, k.cfg, hashKey(k.cfg.Cache.EncryptionKey))
 }
 
 func unknown(name string) error {

@@ -319,3 +319,9 @@ func renewing[T any](creds awssdk.CredentialsProvider, call func() (T, error)) (
 func errEmptyAnswer(op string) error {
 	return fmt.Errorf("%s: the answer holds no data", op)
 }
+
+// namespace names what a provider reads, for the shared cache tiers: the
+// region, the endpoint (AWS's or an emulator's) and the assumed role.
+func namespace(cfg awssdk.Config, s settings) string {
+	return cfg.Region + "|" + awssdk.ToString(cfg.BaseEndpoint) + "|" + s.roleARN
+}

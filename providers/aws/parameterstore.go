@@ -49,7 +49,7 @@ func NewParameterStore(ctx context.Context, opts ...Option) (*ParameterStore, er
 	if err != nil {
 		return nil, err
 	}
-	ps := &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials}
+	ps := &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials, ns: namespace(cfg, s)}
 	c, err := s1crets.NewCached(ParameterStoreName, ps, s.cache)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,11 @@ func NewParameterStore(ctx context.Context, opts ...Option) (*ParameterStore, er
 type parameterStore struct {
 	client ssmAPI
 	creds  awssdk.CredentialsProvider
+	ns     string
 }
+
+// Namespace implements s1crets.Namespacer.
+func (p *parameterStore) Namespace() string { return p.ns }
 
 func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt bool) (*types.Parameter, error) {
 	out, err := renewing(p.creds, func() (*ssm.GetParameterOutput, error) {

@@ -46,7 +46,7 @@ func NewSecretsManager(ctx context.Context, opts ...Option) (*SecretsManager, er
 	if err != nil {
 		return nil, err
 	}
-	sm := &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials}
+	sm := &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials, ns: namespace(cfg, s)}
 	c, err := s1crets.NewCached(SecretsManagerName, sm, s.cache)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,11 @@ func NewSecretsManager(ctx context.Context, opts ...Option) (*SecretsManager, er
 type secretsManager struct {
 	client smAPI
 	creds  awssdk.CredentialsProvider
+	ns     string
 }
+
+// Namespace implements s1crets.Namespacer.
+func (s *secretsManager) Namespace() string { return s.ns }
 
 func secretValue(bin []byte, str *string) s1crets.Value {
 	if bin != nil {

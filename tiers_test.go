@@ -1,0 +1,305 @@
+package s1crets_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/providers/memory"
+)
+
+const diskSecret = "DISK-CANARY-s3cr3t-9f2c"
+
+func newKey(t *testing.T) s1crets.CacheKey {
+	t.Helper()
+	k := make([]byte, 32)
+	_, err := rand.Read(k)
+	require.NoError(t, err)
+	return s1crets.CacheKey(base64.StdEncoding.EncodeToString(k))
+}
+
+func diskConfig(t *testing.T, dir string, key s1crets.CacheKey) s1crets.CacheConfig {
+	t.Helper()
+	return s1crets.CacheConfig{OnDisk: true, KeyCacheDir: filepath.Join(dir, "keys"),
+		PathCacheDir: filepath.Join(dir, "paths"), EncryptionKey: key}
+}
+
+// A "process" is a provider with its own memory cache over the same store
+// and the same disk directories.
+func process(t *testing.T, store map[string]string, cfg s1crets.CacheConfig) *memory.Provider {
+	t.Helper()
+	p, err := memory.New(store, s1crets.Cache(cfg))
+	require.NoError(t, err)
+	return p
+}
+
+func grepDir(t *testing.T, dir, needle string) bool {
+	t.Helper()
+	found := false
+	require.NoError(t, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		if bytes.Contains([]byte(path), []byte(needle)) {
+			found = true
+		}
+		if !d.IsDir() {
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			if bytes.Contains(b, []byte(needle)) {
+				found = true
+			}
+		}
+		return nil
+	}))
+	return found
+}
+
+func TestDiskTierSharedAndEncrypted(t *testing.T) {
+	dir := t.TempDir()
+	store := map[string]string{"/app/pw": diskSecret, "/app/json": `{"k":"` + diskSecret + `"}`}
+	cfg := diskConfig(t, dir, newKey(t))
+	p1 := process(t, store, cfg)
+	v, err := p1.Get(ctx, "/app/pw")
+	require.NoError(t, err)
+	require.Equal(t, diskSecret, v.Text())
+	_, err = p1.GetByPath(ctx, "/app")
+	require.NoError(t, err)
+	require.EqualValues(t, 2, p1.Calls())
+
+	p2 := process(t, store, cfg)
+	v, err = p2.Get(ctx, "/app/pw")
+	require.NoError(t, err)
+	assert.Equal(t, diskSecret, v.Text())
+	m, err := p2.GetByPath(ctx, "/app")
+	require.NoError(t, err)
+	assert.Len(t, m, 2)
+	j, err := p2.Get(ctx, "/app/json", s1crets.KeyPath("k"))
+	require.NoError(t, err)
+	assert.Equal(t, diskSecret, j.Text())
+	assert.Zero(t, p2.Calls(), "a second process reads the disk, not the store")
+
+	assert.False(t, grepDir(t, dir, diskSecret), "no plaintext in any file of the cache")
+	assert.False(t, grepDir(t, dir, "/app/pw"), "no path in any file name or content")
+
+	plain := t.TempDir()
+	t.Setenv("S1CRETS_CACHE_KEY", "")
+	pp := process(t, store, diskConfig(t, plain, ""))
+	_, err = pp.Get(ctx, "/app/pw")
+	require.NoError(t, err)
+	assert.True(t, grepDir(t, plain, diskSecret), "without a key the disk holds plain text (the check can see it)")
+}
+
+func TestDiskTierKeyFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("S1CRETS_CACHE_KEY", string(newKey(t)))
+	store := map[string]string{"/a": diskSecret}
+	p := process(t, store, diskConfig(t, dir, ""))
+	_, err := p.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.False(t, grepDir(t, dir, diskSecret))
+	t.Setenv("S1CRETS_CACHE_KEY", "not-a-key")
+	_, err = memory.New(store, s1crets.Cache(diskConfig(t, t.TempDir(), "")))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "S1CRETS_CACHE_KEY")
+}
+
+func TestDiskTierWrongKeyIsARefetch(t *testing.T) {
+	dir := t.TempDir()
+	store := map[string]string{"/a": "v"}
+	p1 := process(t, store, diskConfig(t, dir, newKey(t)))
+	_, err := p1.Get(ctx, "/a")
+	require.NoError(t, err)
+	p2 := process(t, store, diskConfig(t, dir, newKey(t)))
+	v, err := p2.Get(ctx, "/a")
+	require.NoError(t, err, "a wrong key is a miss, not an error")
+	assert.Equal(t, "v", v.Text())
+	assert.EqualValues(t, 1, p2.Calls())
+}
+
+func TestDiskTierExpiresAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	store := map[string]string{"/a": "v1"}
+	cfg := diskConfig(t, dir, newKey(t))
+	cfg.TTL = time.Minute
+	p1 := process(t, store, cfg)
+	clk := s1crets.NewFakeClock()
+	s1crets.SetClock(p1.Cached, clk)
+	_, err := p1.Get(ctx, "/a")
+	require.NoError(t, err)
+
+	p2 := process(t, map[string]string{"/a": "v2"}, cfg) // the store changed since p1 read it
+	clk2 := s1crets.NewFakeClock()
+	clk2.Advance(30 * time.Second)
+	s1crets.SetClock(p2.Cached, clk2)
+	v, err := p2.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, "v1", v.Text(), "within the TTL: from disk")
+	clk2.Advance(31 * time.Second)
+	v, err = p2.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, "v2", v.Text(), "the memory copy of a disk hit expires when the original does")
+
+	p3 := process(t, store, cfg)
+	clk3 := s1crets.NewFakeClock()
+	clk3.Advance(3 * time.Minute) // past every entry written above
+	s1crets.SetClock(p3.Cached, clk3)
+	_, err = p3.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, p3.Calls(), "an expired disk entry is a miss, in a later process too")
+}
+
+func TestDiskTierUpdateInvalidates(t *testing.T) {
+	dir := t.TempDir()
+	store := map[string]string{"/app/a": "v1"}
+	cfg := diskConfig(t, dir, newKey(t))
+	p1 := process(t, store, cfg)
+	_, err := p1.Get(ctx, "/app/a")
+	require.NoError(t, err)
+	_, err = p1.GetByPath(ctx, "/app")
+	require.NoError(t, err)
+	require.NoError(t, p1.Update(ctx, "/app/a", "v2"))
+	v, err := p1.Get(ctx, "/app/a")
+	require.NoError(t, err)
+	assert.Equal(t, "v2", v.Text())
+
+	// The memory provider's store is per instance: give the next process
+	// the updated store, and check that the disk no longer serves v1.
+	store["/app/a"] = "v2"
+	p2 := process(t, store, cfg)
+	v, err = p2.Get(ctx, "/app/a")
+	require.NoError(t, err)
+	assert.Equal(t, "v2", v.Text())
+	m, err := p2.GetByPath(ctx, "/app")
+	require.NoError(t, err)
+	assert.Equal(t, "v2", m["/app/a"].Text(), "listings on disk were dropped too")
+}
+
+func TestDiskTierPrivateDirs(t *testing.T) {
+	base := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", base)
+	t.Setenv("HOME", base)
+	p := process(t, map[string]string{"/a": "v"}, s1crets.CacheConfig{OnDisk: true, EncryptionKey: newKey(t)})
+	_, err := p.Get(ctx, "/a")
+	require.NoError(t, err)
+	ucd, err := os.UserCacheDir()
+	require.NoError(t, err)
+	for _, d := range []string{"keys", "paths"} {
+		fi, err := os.Stat(filepath.Join(ucd, "s1crets", d))
+		require.NoError(t, err, "default directories under os.UserCacheDir()/s1crets")
+		assert.Equal(t, fs.FileMode(0o700), fi.Mode().Perm())
+	}
+	require.NoError(t, filepath.WalkDir(filepath.Join(ucd, "s1crets"), func(path string, d fs.DirEntry, err error) error {
+		fi, _ := d.Info()
+		if d.IsDir() {
+			assert.Equal(t, fs.FileMode(0o700), fi.Mode().Perm(), path)
+		} else {
+			assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), path)
+		}
+		return nil
+	}))
+
+	open := filepath.Join(base, "open")
+	require.NoError(t, os.Mkdir(open, 0o777))
+	require.NoError(t, os.Chmod(open, 0o777))
+	_, err = memory.New(nil, s1crets.Cache(s1crets.CacheConfig{OnDisk: true, KeyCacheDir: open, PathCacheDir: open + "2"}))
+	require.Error(t, err, "a directory that others can write to is refused")
+	assert.Contains(t, err.Error(), "chmod 700")
+
+	_, err = memory.New(nil, s1crets.Cache(s1crets.CacheConfig{KeyCacheDir: base}))
+	assert.ErrorIs(t, err, s1crets.ErrInvalid, "directories without OnDisk")
+}
+
+func TestCacheKeyRedacted(t *testing.T) {
+	cfg := s1crets.CacheConfig{EncryptionKey: "c2VjcmV0LWtleS1tYXRlcmlhbC0xMjM0NTY3ODkwYWI="}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		assert.NotContains(t, sprintf(f, cfg), "c2VjcmV0")
+	}
+}
+
+func TestRedisTierShared(t *testing.T) {
+	mr := miniredis.RunT(t)
+	key := newKey(t)
+	store := map[string]string{"/r/a": diskSecret}
+	cfg := s1crets.CacheConfig{RedisURL: mr.Addr(), EncryptionKey: key}
+	p1 := process(t, store, cfg)
+	_, err := p1.Get(ctx, "/r/a")
+	require.NoError(t, err)
+	p2 := process(t, store, cfg)
+	v, err := p2.Get(ctx, "/r/a")
+	require.NoError(t, err)
+	assert.Equal(t, diskSecret, v.Text())
+	assert.Zero(t, p2.Calls(), "another process reads Redis, not the store")
+
+	for _, k := range mr.Keys() {
+		assert.NotContains(t, k, "/r/a", "no path in Redis keys")
+		if mr.Exists(k) {
+			val, err := mr.Get(k)
+			if err == nil {
+				assert.NotContains(t, val, diskSecret, "no plaintext in Redis values")
+			}
+		}
+	}
+
+	// Update drops the shared entry.
+	require.NoError(t, p1.Update(ctx, "/r/a", "new"))
+	store["/r/a"] = "new"
+	p3 := process(t, store, cfg)
+	v, err = p3.Get(ctx, "/r/a")
+	require.NoError(t, err)
+	assert.Equal(t, "new", v.Text())
+	assert.EqualValues(t, 1, p3.Calls())
+}
+
+func TestRedisTierNeedsKeyOrOptOut(t *testing.T) {
+	mr := miniredis.RunT(t)
+	t.Setenv("S1CRETS_CACHE_KEY", "")
+	_, err := memory.New(nil, s1crets.Cache(s1crets.CacheConfig{RedisURL: mr.Addr()}))
+	require.ErrorIs(t, err, s1crets.ErrInvalid)
+	assert.Contains(t, err.Error(), "RedisPlaintext")
+	p, err := memory.New(map[string]string{"/a": "v"}, s1crets.Cache(s1crets.CacheConfig{RedisURL: mr.Addr(), RedisPlaintext: true}))
+	require.NoError(t, err)
+	_, err = p.Get(ctx, "/a")
+	require.NoError(t, err)
+}
+
+func TestRedisTierDegrades(t *testing.T) {
+	mr := miniredis.RunT(t)
+	store := map[string]string{"/a": "v"}
+	cfg := s1crets.CacheConfig{RedisURL: mr.Addr(), EncryptionKey: newKey(t), RedisTimeout: 100 * time.Millisecond}
+	p1 := process(t, store, cfg)
+	_, err := p1.Get(ctx, "/a")
+	require.NoError(t, err)
+
+	// Garbage in every key: a miss and a refetch, never a wrong value.
+	for _, k := range mr.Keys() {
+		_ = mr.Set(k, "garbage")
+	}
+	p2 := process(t, store, cfg)
+	v, err := p2.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v.Text())
+
+	// Redis stopped mid-run: the value comes from the store.
+	mr.Close()
+	p3 := process(t, store, cfg)
+	start := time.Now()
+	v, err = p3.Get(ctx, "/a")
+	require.NoError(t, err, "a cache problem is never the caller's error")
+	assert.Equal(t, "v", v.Text())
+	assert.Less(t, time.Since(start), 3*time.Second)
+	require.NoError(t, p3.Update(ctx, "/a", "w"))
+}
+
+func sprintf(format string, a ...any) string { return fmtSprintf(format, a...) }
+
+var fmtSprintf = fmt.Sprintf
