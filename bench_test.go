@@ -71,3 +71,27 @@ func BenchmarkSimpleAPIGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetManyCached reads 10 cached names in one call.
+func BenchmarkGetManyCached(b *testing.B) {
+	seed := map[string]string{}
+	var names []string
+	for i := range 10 {
+		n := "/bench/many/" + string(rune('a'+i))
+		seed[n] = "v"
+		names = append(names, n)
+	}
+	p, err := memory.New(seed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.GetMany(ctx, names); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.GetMany(ctx, names); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -309,3 +309,17 @@ func TestCacheConfigValidation(t *testing.T) {
 	_, err := s1crets.NewCached("x", nil, s1crets.CacheConfig{})
 	assert.ErrorIs(t, err, s1crets.ErrInvalid)
 }
+
+func TestCacheHitAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	p, _ := newMem(t, map[string]string{"/a": "1"})
+	_, err := p.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = p.Get(ctx, "/a") }), "a cache hit")
+	_, err = s1crets.Get(ctx, "example", "/prod/api/token")
+	require.NoError(t, err)
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = s1crets.Get(ctx, "example", "/prod/api/token") }),
+		"a cache hit through the provider name")
+}

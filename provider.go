@@ -103,6 +103,12 @@ func open(ctx context.Context, k instanceKey) (Provider, error) {
 	if fn == nil {
 		return nil, unknown(k.name)
 	}
+	return construct(ctx, k, fn)
+}
+
+// construct builds and memoizes the instance for k, once for concurrent
+// callers. It is apart from open so that a memoized hit allocates nothing.
+func construct(ctx context.Context, k instanceKey, fn OpenFunc) (Provider, error) {
 	ch := registry.flight.DoChan(flightName(k), func() (any, error) {
 		registry.mu.RLock()
 		p, ok := registry.open[k]

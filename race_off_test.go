@@ -1,0 +1,5 @@
+//go:build !race
+
+package s1crets_test
+
+const raceEnabled = false
