@@ -158,6 +158,9 @@ func (c *Cached) fetch(ctx context.Context, k cacheKey, q Query, noCache bool) (
 	if err := c.validate("get", k.path); err != nil {
 		return Value{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return Value{}, err // no caller would wait for the read
+	}
 	gen := c.cache.generation()
 	kind := byte('v')
 	if noCache {
@@ -257,6 +260,9 @@ func (c *Cached) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 		if m, kind := c.cache.list(k); kind != miss {
 			return copyMap(m), nil
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, c.fail("get-by-path", path, err)
 	}
 	gen := c.cache.generation()
 	ch := c.flight.DoChan(flightKey('p', gen, k), func() (any, error) {

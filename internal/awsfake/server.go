@@ -273,9 +273,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
+				dropConn(w) // nothing is answered, not an empty 200
 				return
 			case <-s.closing:
 				t.Stop()
+				dropConn(w)
 				return
 			}
 		}

@@ -82,7 +82,13 @@ func (s *secretsManager) get(ctx context.Context, id string, q s1crets.Query) (*
 	out, err := renewing(s.creds, func() (*secretsmanager.GetSecretValueOutput, error) {
 		return s.client.GetSecretValue(ctx, in)
 	})
-	return out, mapError(err)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if out.SecretString == nil && out.SecretBinary == nil {
+		return nil, errEmptyAnswer("GetSecretValue")
+	}
+	return out, nil
 }
 
 // Fetch reads one secret: its AWSCURRENT version, or the one that
