@@ -1,0 +1,478 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s1crets/s1crets/internal/awsfake"
+)
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"help"}} {
+		out := ok(t, cli(t, "", args...))
+		for _, c := range commands {
+			assert.Contains(t, out, "  "+c.name+" ", args)
+		}
+		for _, want := range []string{"Exit codes:", "0  success", "1  not found", "2  usage error", "3  any other error",
+			"--provider P", "--region", "--role-arn", "--role-session-name", "--external-id", "--retry", "--timeout", "--no-cache"} {
+			assert.Contains(t, out, want, args)
+		}
+	}
+	for _, c := range commands {
+		for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
+			out := ok(t, cli(t, "", args...))
+			assert.True(t, strings.HasPrefix(out, "Usage: s1crets "+c.name), "%v: %s", args, out)
+			if c != versionCmd {
+				assert.Contains(t, out, "Exit codes:", args)
+				assert.Contains(t, out, "--provider P", args)
+			}
+		}
+	}
+	// --help wins wherever it is, even after other arguments.
+	assert.Contains(t, ok(t, cli(t, "", "get", "some/path", "--help")), "Usage: s1crets get")
+	assert.Contains(t, ok(t, cli(t, "", "get-by-path", "--help")), "--format F")
+	assert.Contains(t, ok(t, cli(t, "", "get", "--help")), "--base64")
+	assert.Contains(t, ok(t, cli(t, "", "exec", "--help")), "--path PATH")
+}
+
+func TestVersion(t *testing.T) {
+	assert.True(t, strings.HasPrefix(ok(t, cli(t, "", "version")), "s1crets "))
+	assert.True(t, strings.HasPrefix(ok(t, cli(t, "", "--version")), "s1crets "))
+	fails(t, cli(t, "", "version", "x"), exitUsage, "no arguments")
+}
+
+func TestUsageErrors(t *testing.T) {
+	newFake(t) // nothing may reach it; usage errors are found first
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"nope"}, `unknown command "nope"`},
+		{[]string{"get_by_path", "x"}, `did you mean "get-by-path"`},
+		{[]string{"help", "nope"}, `unknown command "nope"`},
+		{[]string{"get"}, "missing arguments: want PATH [KEY...]"},
+		{[]string{"exists"}, "missing arguments"},
+		{[]string{"get-by-path"}, "missing arguments: want PATH"},
+		{[]string{"get-by-path", "a", "b"}, "too many arguments"},
+		{[]string{"update", "a"}, "missing arguments: want PATH VALUE"},
+		{[]string{"update", "a", "b", "c"}, "too many arguments"},
+		{[]string{"get", "--provider", "aws.xx", "p"}, `--provider "aws.xx": must be aws.sm or aws.ps`},
+		{[]string{"get", "p", "--provider"}, "flag needs an argument: --provider"},
+		{[]string{"get", "--bogus", "p"}, "flag provided but not defined: --bogus"},
+		{[]string{"get", "p", "--retry", "0"}, "--retry 0"},
+		{[]string{"get", "p", "--retry", "x"}, "invalid value"},
+		{[]string{"get", "p", "--timeout", "abc"}, "invalid value"},
+		{[]string{"get", "p", "--timeout", "-1s"}, "must be positive"},
+		{[]string{"get", "p", "--region="}, "--region: empty region"},
+		{[]string{"get", "p", "--role-arn="}, "empty role ARN"},
+		{[]string{"get", "p", "--role-session-name", "s"}, "--role-session-name needs --role-arn"},
+		{[]string{"get", "p", "--external-id", "x"}, "--external-id needs --role-arn"},
+		{[]string{"get-by-path", "p", "--format", "xml"}, `--format "xml"`},
+		{[]string{"get", ""}, "empty path"},
+		{[]string{"exec", "--", "true"}, "missing --path"},
+		{[]string{"exec", "--path", "p"}, "missing the command"},
+		{[]string{"exec", "--path=", "true"}, "empty path"},
+		{[]string{"exec", "--bogus", "p", "true"}, "not defined"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := cli(t, "", tc.args...)
+			if tc.args == nil {
+				assert.Equal(t, exitUsage, r.code)
+				assert.Contains(t, r.stderr, "Usage: s1crets COMMAND")
+				return
+			}
+			line := fails(t, r, exitUsage, tc.want)
+			if len(tc.args) > 0 && lookupCommand(tc.args[0]) != nil {
+				assert.Contains(t, line, "(see s1crets "+tc.args[0]+" --help)")
+			}
+		})
+	}
+}
+
+// A secret that starts with "-" given to update without "--" is an unknown
+// flag; the error must not show it.
+func TestUsageErrorHidesFlagLikeValue(t *testing.T) {
+	line := fails(t, cli(t, "", "update", "p", "-hunter2-secret"), exitUsage, `goes after "--"`)
+	assert.NotContains(t, line, "hunter2")
+	line = fails(t, cli(t, "", "get", "p", "-x=hunter2!secret"), exitUsage, "-x")
+	assert.NotContains(t, line, "hunter2")
+}
+
+func seedSM(f *awsfake.Server) {
+	f.PutSecretString("app/plain", "hunter2")
+	f.PutSecretString("app/json", `{"user": "admin", "port": 5432, "html": "<a&b>", "list": [{"k": 1}, {"k": 2}], "nested": {"deep": {"x": true}}}`)
+	f.PutSecretString("app/-dash", "dash-value")
+	f.PutSecretBinary("app/bin", []byte{0, 'a', 'b', 0xff, '\n'})
+	f.PutSecretString("other/x", "y")
+}
+
+func TestGetSecretsManager(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get", "app/plain"}, "hunter2\n"},
+		{[]string{"get", "--provider", "aws.sm", "app/plain"}, "hunter2\n"},
+		{[]string{"get", "app/plain", "--provider=aws.sm"}, "hunter2\n"},
+		// A whole JSON secret prints as stored.
+		{[]string{"get", "app/json"}, `{"user": "admin", "port": 5432, "html": "<a&b>", "list": [{"k": 1}, {"k": 2}], "nested": {"deep": {"x": true}}}` + "\n"},
+		{[]string{"get", "app/json", "user"}, "admin\n"},
+		{[]string{"get", "app/json", "port"}, "5432\n"},
+		{[]string{"get", "app/json", "html"}, "<a&b>\n"},
+		{[]string{"get", "app/json", "nested"}, `{"deep":{"x":true}}` + "\n"},
+		{[]string{"get", "app/json", "nested", "deep", "x"}, "true\n"},
+		{[]string{"get", "app/json", "list", "1"}, `{"k":2}` + "\n"},
+		{[]string{"get", "app/json", "list", "k"}, "[1,2]\n"},
+		{[]string{"get", "app/json", "--provider", "aws.sm", "nested", "deep"}, `{"x":true}` + "\n"},
+		{[]string{"get", "--", "app/-dash"}, "dash-value\n"},
+		{[]string{"get", "app/plain", "--base64"}, base64.StdEncoding.EncodeToString([]byte("hunter2")) + "\n"},
+		{[]string{"get", "--base64", "app/json", "nested"}, base64.StdEncoding.EncodeToString([]byte(`{"deep":{"x":true}}`)) + "\n"},
+		// Binary: raw, no newline; or base64 with one.
+		{[]string{"get", "app/bin"}, "\x00ab\xff\n"},
+		{[]string{"get", "app/bin", "--base64"}, base64.StdEncoding.EncodeToString([]byte{0, 'a', 'b', 0xff, '\n'}) + "\n"},
+		{[]string{"get", "--no-cache", "app/plain"}, "hunter2\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			assert.Equal(t, tc.want, ok(t, cli(t, "", tc.args...)))
+		})
+	}
+}
+
+func TestGetNotFound(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	f.PutParameter(awsfake.Parameter{Name: "/app/p", Value: "v"})
+	for _, args := range [][]string{
+		{"get", "app/nope"},
+		{"get", "app/json", "missing"},
+		{"get", "app/json", "list", "7"},
+		{"get", "app/plain", "key"}, // not JSON
+		{"get", "--provider", "aws.ps", "/app/nope"},
+		{"get", "--provider", "aws.ps", "/app/p", "key"},
+		{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/app/nope"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			line := fails(t, cli(t, "", args...), exitNotFound, "not found")
+			assert.NotContains(t, line, "hunter2")
+		})
+	}
+}
+
+func TestGetParameterStore(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/host", Value: "db.internal"})
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/password", Value: "s3cr3t", Type: "SecureString"})
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/cfg", Value: `{"a": {"b": [1, 2]}, "s": "x<y"}`})
+	f.PutParameter(awsfake.Parameter{Name: "/app/list", Value: "a,b", Type: "StringList"})
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get", "--provider", "aws.ps", "/app/db/host"}, "db.internal\n"},
+		{[]string{"get", "/app/db/password", "--provider", "aws.ps"}, "s3cr3t\n"},
+		{[]string{"get", "--provider", "aws.ps", "/app/list"}, "a,b\n"},
+		{[]string{"get", "--provider", "aws.ps", "/app/db/cfg"}, `{"a": {"b": [1, 2]}, "s": "x<y"}` + "\n"},
+		// Key paths work for Parameter Store too (the original ignored them).
+		{[]string{"get", "--provider", "aws.ps", "/app/db/cfg", "a"}, `{"b":[1,2]}` + "\n"},
+		{[]string{"get", "--provider", "aws.ps", "/app/db/cfg", "a", "b", "0"}, "1\n"},
+		{[]string{"get", "--provider", "aws.ps", "/app/db/cfg", "s"}, "x<y\n"},
+		// Secrets Manager references.
+		{[]string{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/app/plain"}, "hunter2\n"},
+		{[]string{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/app/json/user"}, "admin\n"},
+		{[]string{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/app/json/nested"}, `{"deep":{"x":true}}` + "\n"},
+		{[]string{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/app/json", "html"}, "<a&b>\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			assert.Equal(t, tc.want, ok(t, cli(t, "", tc.args...)))
+		})
+	}
+}
+
+func TestExists(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/host", Value: "db.internal"})
+	f.PutParameter(awsfake.Parameter{Name: "/app/cfg", Value: `{"a": {"b": 1}}`})
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"exists", "app/plain"}, 0},
+		{[]string{"exists", "app/nope"}, 1},
+		{[]string{"exists", "app/json", "nested", "deep"}, 0},
+		{[]string{"exists", "app/json", "nested", "nope"}, 1},
+		{[]string{"exists", "app/plain", "k"}, 1},
+		{[]string{"exists", "app/bin"}, 0},
+		{[]string{"exists", "--provider", "aws.ps", "/app/db/host"}, 0},
+		{[]string{"exists", "--provider", "aws.ps", "/app/db"}, 0},
+		{[]string{"exists", "--provider", "aws.ps", "/app/d"}, 1}, // a path ends at a "/"
+		{[]string{"exists", "--provider", "aws.ps", "/nope"}, 1},
+		{[]string{"exists", "/app/cfg", "a", "b", "--provider", "aws.ps"}, 0},
+		{[]string{"exists", "/app/cfg", "a", "c", "--provider", "aws.ps"}, 1},
+		{[]string{"exists", "--no-cache", "app/plain"}, 0},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := cli(t, "", tc.args...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			assert.Empty(t, r.stdout)
+			assert.Empty(t, r.stderr)
+		})
+	}
+}
+
+func TestGetByPath(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	f.PutSecretString("app/db-url", "postgres://u:p'w@h/db")
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/host", Value: "db.internal"})
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/password", Value: "s3cr3t", Type: "SecureString"})
+	f.PutParameter(awsfake.Parameter{Name: "/app/db/deep/cfg", Value: "{\n  \"a\": 1\n}"})
+	f.PutParameter(awsfake.Parameter{Name: "/other/x", Value: "y"})
+
+	binB64 := base64.StdEncoding.EncodeToString([]byte{0, 'a', 'b', 0xff, '\n'})
+	t.Run("lines", func(t *testing.T) {
+		assert.Equal(t, "app/-dash dash-value\n"+
+			"app/bin "+binB64+"\n"+
+			"app/db-url postgres://u:p'w@h/db\n"+
+			`app/json {"user": "admin", "port": 5432, "html": "<a&b>", "list": [{"k": 1}, {"k": 2}], "nested": {"deep": {"x": true}}}`+"\n"+
+			"app/plain hunter2\n",
+			ok(t, cli(t, "", "get-by-path", "app/")))
+		assert.Equal(t, "/app/db/deep/cfg {\"a\":1}\n/app/db/host db.internal\n/app/db/password s3cr3t\n",
+			ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app")))
+		assert.Equal(t, ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app")),
+			ok(t, cli(t, "", "get-by-path", "/app", "--provider=aws.ps", "--format", "lines", "--no-cache")))
+	})
+	t.Run("json", func(t *testing.T) {
+		out := ok(t, cli(t, "", "get-by-path", "app/", "--format", "json"))
+		assert.Equal(t, 1, strings.Count(out, "\n"))
+		assert.Contains(t, out, `"app/json":{"user":"admin","port":5432,"html":"<a&b>",`) // embedded, in stored order
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out), &m))
+		assert.Equal(t, map[string]any{
+			"app/-dash":  "dash-value",
+			"app/bin":    binB64,
+			"app/db-url": "postgres://u:p'w@h/db",
+			"app/json": map[string]any{"user": "admin", "port": 5432.0, "html": "<a&b>",
+				"list": []any{map[string]any{"k": 1.0}, map[string]any{"k": 2.0}}, "nested": map[string]any{"deep": map[string]any{"x": true}}},
+			"app/plain": "hunter2",
+		}, m)
+		out = ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app", "--format=json"))
+		assert.Equal(t, `{"/app/db/deep/cfg":{"a":1},"/app/db/host":"db.internal","/app/db/password":"s3cr3t"}`+"\n", out)
+	})
+	t.Run("dotenv", func(t *testing.T) {
+		assert.Equal(t, "CFG='{\n  \"a\": 1\n}'\nHOST='db.internal'\nPASSWORD='s3cr3t'\n",
+			ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app", "--format", "dotenv")))
+		out := ok(t, cli(t, "", "get-by-path", "app/", "--format", "dotenv"))
+		assert.Contains(t, out, "BIN='"+binB64+"'\n")
+		assert.Contains(t, out, `DB_URL='postgres://u:p'\''w@h/db'`+"\n")
+		assert.Contains(t, out, "_DASH='dash-value'\n")
+		// The output is valid POSIX shell.
+		env := shellEnv(t, out, "DB_URL", "PLAIN", "JSON")
+		assert.Equal(t, []string{"postgres://u:p'w@h/db", "hunter2",
+			`{"user": "admin", "port": 5432, "html": "<a&b>", "list": [{"k": 1}, {"k": 2}], "nested": {"deep": {"x": true}}}`}, env)
+	})
+	t.Run("dotenv collision", func(t *testing.T) {
+		f.PutSecretString("col/a/KEY", "one-secret-value")
+		f.PutSecretString("col/b/key", "two-secret-value")
+		line := fails(t, cli(t, "", "get-by-path", "col/", "--format", "dotenv"), exitError, `"col/a/KEY"`, `"col/b/key"`, "KEY")
+		assert.NotContains(t, line, "secret-value")
+	})
+	t.Run("empty", func(t *testing.T) {
+		for _, format := range []string{"lines", "dotenv"} {
+			assert.Empty(t, ok(t, cli(t, "", "get-by-path", "nothing/here", "--format", format)))
+		}
+		assert.Equal(t, "{}\n", ok(t, cli(t, "", "get-by-path", "nothing/here", "--format", "json")))
+		assert.Empty(t, ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/nothing")))
+	})
+}
+
+func TestUpdate(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	f.PutParameter(awsfake.Parameter{Name: "/app/pw", Value: "old", Type: "SecureString", KeyId: "alias/custom", Description: "d"})
+
+	assert.Empty(t, ok(t, cli(t, "", "update", "app/plain", "new-value")))
+	assert.Equal(t, "new-value\n", ok(t, cli(t, "", "get", "app/plain")))
+
+	assert.Empty(t, ok(t, cli(t, "", "update", "--provider", "aws.ps", "/app/pw", "new-pw")))
+	p, _ := f.Parameter("/app/pw")
+	assert.Equal(t, awsfake.Parameter{Name: "/app/pw", Value: "new-pw", Type: "SecureString", KeyId: "alias/custom", Description: "d"},
+		awsfake.Parameter{Name: p.Name, Value: p.Value, Type: p.Type, KeyId: p.KeyId, Description: p.Description})
+
+	// "-": the value from standard input, less one trailing newline.
+	for _, tc := range []struct{ stdin, want string }{
+		{"from-stdin\n", "from-stdin"},
+		{"crlf\r\n", "crlf"},
+		{"no-newline", "no-newline"},
+		{"two\n\n", "two\n"},
+		{"multi\nline\n", "multi\nline"},
+	} {
+		assert.Empty(t, ok(t, cli(t, tc.stdin, "update", "app/plain", "-")))
+		s, _ := f.Secret("app/plain")
+		assert.Equal(t, tc.want, s.SecretString)
+	}
+	assert.Empty(t, ok(t, cli(t, "pw-from-stdin\n", "update", "/app/pw", "-", "--provider", "aws.ps")))
+	p, _ = f.Parameter("/app/pw")
+	assert.Equal(t, "pw-from-stdin", p.Value)
+
+	// A value that starts with "-" goes after "--".
+	assert.Empty(t, ok(t, cli(t, "", "update", "app/plain", "--", "-dashed")))
+	s, _ := f.Secret("app/plain")
+	assert.Equal(t, "-dashed", s.SecretString)
+
+	// Binary secrets stay binary.
+	assert.Empty(t, ok(t, cli(t, "\x01\x02", "update", "app/bin", "-")))
+	s, _ = f.Secret("app/bin")
+	assert.Equal(t, []byte{1, 2}, s.SecretBinary)
+
+	fails(t, cli(t, "", "update", "app/nope", "v"), exitNotFound, "not found")
+	fails(t, cli(t, "", "update", "--provider", "aws.ps", "/app/nope", "v"), exitNotFound, "not found")
+	fails(t, cli(t, strings.Repeat("x", maxStdinValue+1), "update", "app/plain", "-"), exitError, "more than")
+}
+
+func TestAWSFlags(t *testing.T) {
+	t.Run("region", func(t *testing.T) {
+		f := newFake(t)
+		f.PutSecretString("s", "v")
+		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "s", "--region", "eu-west-3")))
+		reqs := f.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, "eu-west-3", reqs[0].Region)
+		ok(t, cli(t, "", "get", "s"))
+		assert.Equal(t, "us-east-1", f.Requests()[1].Region, "AWS_REGION from the environment")
+	})
+	t.Run("role", func(t *testing.T) {
+		f := newFake(t)
+		f.PutSecretString("s", "v")
+		const arn = "arn:aws:iam::123456789012:role/reader"
+		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "s", "--role-arn", arn)))
+		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "--role-arn", arn, "--role-session-name", "ci-job", "--external-id", "ext-123", "s")))
+		calls := f.AssumeRoleCalls()
+		require.Len(t, calls, 2)
+		assert.Equal(t, arn, calls[0].RoleArn)
+		assert.Equal(t, "s1crets", calls[0].RoleSessionName)
+		assert.Empty(t, calls[0].ExternalId)
+		assert.Equal(t, "ci-job", calls[1].RoleSessionName)
+		assert.Equal(t, "ext-123", calls[1].ExternalId)
+		for _, r := range f.Requests() {
+			if r.Op == "GetSecretValue" {
+				assert.Contains(t, r.AccessKeyID, "ASIAFAKE", "the read uses the role's credentials")
+			}
+		}
+	})
+	t.Run("retry", func(t *testing.T) {
+		f := newFake(t)
+		f.PutSecretString("s", "v")
+		f.FailNext("GetSecretValue", 1, awsfake.InternalError)
+		fails(t, cli(t, "", "get", "s", "--retry", "1"), exitError, "InternalFailure")
+		assert.Equal(t, 1, f.Calls("GetSecretValue"))
+		f.ResetCalls()
+		f.FailNext("GetSecretValue", 1, awsfake.InternalError)
+		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "s", "--retry", "2")))
+		assert.Equal(t, 2, f.Calls("GetSecretValue"))
+		f.ResetCalls()
+		f.FailNext("GetSecretValue", 3, awsfake.InternalError)
+		fails(t, cli(t, "", "get", "s"), exitError)
+		assert.Equal(t, 3, f.Calls("GetSecretValue"), "default: 3 attempts")
+	})
+	t.Run("timeout", func(t *testing.T) {
+		f := newFake(t)
+		f.PutSecretString("s", "v")
+		for _, timeout := range []string{"200ms", "0.2"} {
+			f.FailNext("GetSecretValue", 1, awsfake.Fault{Delay: 10 * time.Second})
+			start := time.Now()
+			fails(t, cli(t, "", "get", "s", "--timeout", timeout, "--retry", "1"), exitError)
+			assert.Less(t, time.Since(start), 5*time.Second, timeout)
+		}
+		f.FailNext("GetSecretValue", 1, awsfake.Fault{Delay: 100 * time.Millisecond})
+		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "s", "--timeout", "5")))
+	})
+	t.Run("no-cache", func(t *testing.T) {
+		// One invocation reads each path once anyway, except exec with a
+		// path given twice: the second read is a cache hit unless
+		// --no-cache.
+		f := newFake(t)
+		f.PutSecretString("nc/a", "1")
+		ok(t, cli(t, "", "exec", "--path", "nc/", "--path", "nc/", "--", "true"))
+		assert.Equal(t, 1, f.Calls("BatchGetSecretValue"))
+		f.ResetCalls()
+		ok(t, cli(t, "", "exec", "--no-cache", "--path", "nc/", "--path", "nc/", "--", "true"))
+		assert.Equal(t, 2, f.Calls("BatchGetSecretValue"))
+	})
+	t.Run("sdk environment", func(t *testing.T) {
+		f := newFake(t)
+		f.PutParameter(awsfake.Parameter{Name: "/p", Value: "v"})
+		t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+		t.Setenv("AWS_ENDPOINT_URL_SSM", f.URL())
+		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "--provider", "aws.ps", "/p")))
+	})
+}
+
+func TestOtherErrors(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	f.Deny("GetSecretValue")
+	fails(t, cli(t, "", "get", "app/plain"), exitError, "AccessDenied")
+	fails(t, cli(t, "", "exists", "app/plain"), exitError, "AccessDenied")
+	f.Allow("GetSecretValue")
+	f.Deny("PutSecretValue")
+	fails(t, cli(t, "", "update", "app/plain", "v"), exitError, "AccessDenied")
+	f.Deny("ListSecrets")
+	f.Deny("BatchGetSecretValue")
+	fails(t, cli(t, "", "get-by-path", "app/"), exitError, "AccessDenied")
+
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // nothing listens
+	fails(t, cli(t, "", "get", "app/plain", "--retry", "1"), exitError, "connect")
+}
+
+// TestErrorsNeverShowSecrets runs failing commands around secrets with
+// recognisable values and checks that no error line holds one, even when
+// the store's answer echoes the value and spans several lines.
+func TestErrorsNeverShowSecrets(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("leak/plain", "LEAK-plain-7f3a")
+	f.PutSecretString("leak/json", `{"pw": "LEAK-json-7f3a", "n": 1}`)
+	f.PutSecretString("leak/a/key", "LEAK-col-a-7f3a")
+	f.PutSecretString("leak/b/KEY", "LEAK-col-b-7f3a")
+	f.PutSecretString("nul/x", "LEAK\x00nul-7f3a")
+	f.PutParameter(awsfake.Parameter{Name: "/leak/p", Value: "LEAK-ps-7f3a", AllowedPattern: "^[a-z]+$"})
+	f.SetHook(func(r awsfake.Request) *awsfake.Fault {
+		if r.Op == "PutSecretValue" {
+			return &awsfake.Fault{Code: "ValidationException", Message: "bad value LEAK-new-7f3a\nsecond line LEAK-new-7f3a"}
+		}
+		return nil
+	})
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		code  int
+	}{
+		{"", []string{"get", "leak/plain", "key"}, exitNotFound},
+		{"", []string{"get", "leak/json", "pw", "deeper"}, exitNotFound},
+		{"", []string{"get", "leak/json", "n", "x"}, exitNotFound},
+		{"", []string{"get", "--provider", "aws.ps", "/leak/p", "k"}, exitNotFound},
+		{"", []string{"update", "leak/plain", "LEAK-new-7f3a"}, exitError},
+		{"LEAK-new-7f3a\n", []string{"update", "leak/plain", "-"}, exitError},
+		{"", []string{"update", "--provider", "aws.ps", "/leak/p", "LEAK-new-7f3a"}, exitError},
+		{"", []string{"update", "leak/plain", "-LEAK-new-7f3a"}, exitUsage},
+		{"", []string{"get-by-path", "leak/", "--format", "dotenv"}, exitError},
+		{"", []string{"exec", "--path", "leak/", "--", "true"}, exitError},
+		{"", []string{"exec", "--path", "nul/", "--", "true"}, exitError},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			line := fails(t, cli(t, tc.stdin, tc.args...), tc.code)
+			assert.NotContains(t, line, "LEAK", "error line: %s", line)
+			assert.NotContains(t, line, "7f3a", "error line: %s", line)
+		})
+	}
+}

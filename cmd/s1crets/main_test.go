@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/s1crets/s1crets/internal/awsfake"
+)
+
+// runMainEnv makes the test binary act as the s1crets command: the exec
+// tests run it as a subprocess, so that they can send it signals.
+const runMainEnv = "S1CRETS_CLI_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		return
+	}
+	// Never reach real AWS, whatever the developer's environment holds.
+	dir, err := os.MkdirTemp("", "s1crets-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		panic(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             empty,
+		"AWS_SHARED_CREDENTIALS_FILE": empty,
+		"AWS_ACCESS_KEY_ID":           "AKIDTEST",
+		"AWS_SECRET_ACCESS_KEY":       "test",
+		"AWS_REGION":                  "us-east-1",
+		// An endpoint that refuses connections, until a test sets its fake.
+		"AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+	} {
+		os.Setenv(k, v)
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_STS",
+		"AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		os.Unsetenv(k)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newFake starts an in-process fake of AWS and points the SDK's
+// environment at it for the test.
+func newFake(t *testing.T) *awsfake.Server {
+	t.Helper()
+	f := awsfake.New()
+	t.Cleanup(f.Close)
+	t.Setenv("AWS_ENDPOINT_URL", f.URL())
+	return f
+}
+
+// result is what one run of the tool did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// cli runs the tool in-process with args and stdin.
+func cli(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// ok asserts a successful run and returns its stdout.
+func ok(t *testing.T, r result) string {
+	t.Helper()
+	require.Equal(t, 0, r.code, "exit code; stderr: %s", r.stderr)
+	assert.Empty(t, r.stderr)
+	return r.stdout
+}
+
+// fails asserts a failed run with code and a one-line error on stderr that
+// contains each of want; it returns the error line.
+func fails(t *testing.T, r result, code int, want ...string) string {
+	t.Helper()
+	require.Equal(t, code, r.code, "exit code; stdout %q, stderr %q", r.stdout, r.stderr)
+	assert.Empty(t, r.stdout)
+	if code == 1 && r.stderr == "" {
+		return "" // exists answering "no"
+	}
+	require.True(t, strings.HasSuffix(r.stderr, "\n"), "stderr ends with a newline: %q", r.stderr)
+	line := strings.TrimSuffix(r.stderr, "\n")
+	assert.NotContains(t, line, "\n", "one line")
+	assert.True(t, strings.HasPrefix(line, "s1crets: "), "starts with s1crets: %q", line)
+	for _, w := range want {
+		assert.Contains(t, line, w)
+	}
+	return line
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/s1crets/s1crets"
+)
+
+// render returns what get prints for v, without the newline: the secret as
+// stored (raw bytes for a binary secret). lookedUp says v was found by a key
+// path: the library encoded it as compact JSON, with <, > and & escaped as
+// encoding/json does for HTML; render undoes that escaping.
+func render(v s1crets.Value, lookedUp bool) []byte {
+	switch {
+	case v.IsBinary():
+		return v.Bytes()
+	case lookedUp && v.IsJSON():
+		return unescapeHTML([]byte(v.Text()))
+	default:
+		return []byte(v.Text())
+	}
+}
+
+// unescapeHTML turns the \u003c, \u003e and \u0026 escapes of valid JSON
+// text back into <, > and &. Outside strings valid JSON has no backslash,
+// and inside them each escape is a pair or a \uXXXX sequence, so a scan
+// from the left sees every escape whole.
+func unescapeHTML(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 >= len(b) {
+			out = append(out, c)
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) {
+			switch string(b[i+2 : i+6]) {
+			case "003c", "003C":
+				out, i = append(out, '<'), i+5
+				continue
+			case "003e", "003E":
+				out, i = append(out, '>'), i+5
+				continue
+			case "0026":
+				out, i = append(out, '&'), i+5
+				continue
+			}
+		}
+		out = append(out, c, b[i+1])
+		i++
+	}
+	return out
+}
+
+// compactJSON returns the JSON text of v on one line.
+func compactJSON(v s1crets.Value) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(v.Text())); err != nil {
+		return []byte(v.Text()) // IsJSON values are valid JSON
+	}
+	return buf.Bytes()
+}
+
+func sortedNames(m map[string]s1crets.Value) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// writeLines is get-by-path's default format, the original's: "name value"
+// per secret, sorted by name. Values are written as stored, except that JSON
+// spanning several lines is compacted to one and binary values are written
+// in base64.
+func writeLines(w io.Writer, m map[string]s1crets.Value) error {
+	for _, name := range sortedNames(m) {
+		v := m[name]
+		var val []byte
+		switch {
+		case v.IsBinary():
+			val = []byte(base64.StdEncoding.EncodeToString(v.Bytes()))
+		case v.IsJSON() && strings.ContainsAny(v.Text(), "\r\n"):
+			val = compactJSON(v)
+		default:
+			val = []byte(v.Text())
+		}
+		line := make([]byte, 0, len(name)+len(val)+2)
+		line = append(append(append(append(line, name...), ' '), val...), '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeJSON writes one JSON object, name -> value: JSON secrets embedded as
+// JSON, text as strings, binary as base64 strings.
+func writeJSON(w io.Writer, m map[string]s1crets.Value) error {
+	obj := make(map[string]any, len(m))
+	for name, v := range m {
+		switch {
+		case v.IsBinary():
+			obj[name] = base64.StdEncoding.EncodeToString(v.Bytes())
+		case v.IsJSON():
+			obj[name] = json.RawMessage(v.Text())
+		default:
+			obj[name] = v.Text()
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(obj) // sorted keys, one line
+}
+
+// writeDotenv writes NAME='value' lines, sorted by NAME, named as exec names
+// environment variables and quoted for a POSIX shell (set -a; . ./file).
+func writeDotenv(w io.Writer, m map[string]s1crets.Value) error {
+	vars, err := envVars(nil, m)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, err := io.WriteString(w, name+"="+shQuote(vars[name].value)+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// envVar is one environment variable made from a secret.
+type envVar struct {
+	secret string // the secret's full name, for error messages
+	value  string
+}
+
+// envVars adds the secrets of m to vars (nil: a new map) under their
+// environment variable names. Two secrets with one name are an error that
+// names both; so is a value that no environment can hold.
+func envVars(vars map[string]envVar, m map[string]s1crets.Value) (map[string]envVar, error) {
+	if vars == nil {
+		vars = make(map[string]envVar, len(m))
+	}
+	for _, secret := range sortedNames(m) {
+		name, err := envName(secret)
+		if err != nil {
+			return nil, err
+		}
+		v := m[secret]
+		value := v.Text()
+		if v.IsBinary() {
+			value = base64.StdEncoding.EncodeToString(v.Bytes())
+		}
+		if strings.IndexByte(value, 0) >= 0 {
+			return nil, fmt.Errorf("secret %s: its value has a NUL byte, which an environment variable cannot hold", strconv.Quote(secret))
+		}
+		if old, ok := vars[name]; ok && old.secret != secret {
+			return nil, fmt.Errorf("secrets %s and %s both map to the environment variable %s",
+				strconv.Quote(old.secret), strconv.Quote(secret), name)
+		}
+		vars[name] = envVar{secret: secret, value: value}
+	}
+	return vars, nil
+}
+
+// envName is the environment variable name of a secret: the last segment of
+// its path, upper-case, with every character other than A-Z, 0-9 and "_"
+// replaced by "_", and a "_" in front when it would start with a digit.
+// "/app/db/password" -> PASSWORD, "prod/db-url" -> DB_URL.
+func envName(secret string) (string, error) {
+	seg := strings.TrimRight(secret, "/")
+	if i := strings.LastIndexByte(seg, '/'); i >= 0 {
+		seg = seg[i+1:]
+	}
+	if seg == "" {
+		return "", fmt.Errorf("secret %s: no name to make an environment variable of", strconv.Quote(secret))
+	}
+	b := make([]byte, 0, len(seg)+1)
+	for _, r := range seg {
+		switch {
+		case r >= 'a' && r <= 'z':
+			b = append(b, byte(r-'a'+'A'))
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			b = append(b, byte(r))
+		default:
+			b = append(b, '_')
+		}
+	}
+	if b[0] >= '0' && b[0] <= '9' {
+		b = append([]byte{'_'}, b...)
+	}
+	return string(b), nil
+}
+
+// shQuote quotes s for a POSIX shell: in single quotes, where a single
+// quote is written by closing the quotes, adding a backslash-escaped quote
+// and opening them again.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
