@@ -674,6 +674,25 @@ func TestSMListSecrets(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, out.SecretList, 1)
 
+	// tag-key and tag-value are case-sensitive prefix matches, as the API
+	// reference's Filter type documents (description is not case-sensitive).
+	_, err = c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("Tagged"), SecretString: aws.String("t"),
+		Tags: []smtypes.Tag{{Key: aws.String("Team"), Value: aws.String("Payments")}}})
+	require.NoError(t, err)
+	for _, c2 := range []struct {
+		key   smtypes.FilterNameStringType
+		value string
+		want  int
+	}{
+		{smtypes.FilterNameStringTypeTagKey, "Te", 1}, {smtypes.FilterNameStringTypeTagKey, "team", 0},
+		{smtypes.FilterNameStringTypeTagValue, "Pay", 1}, {smtypes.FilterNameStringTypeTagValue, "payments", 0},
+		{smtypes.FilterNameStringTypeDescription, "PAYMENTS", 1},
+	} {
+		out, err = c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{Filters: []smtypes.Filter{{Key: c2.key, Values: []string{c2.value}}}})
+		require.NoError(t, err)
+		assert.Len(t, out.SecretList, c2.want, "%s %q", c2.key, c2.value)
+	}
+
 	out, err = c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{SortOrder: smtypes.SortOrderTypeDesc, MaxResults: aws.Int32(1)})
 	require.NoError(t, err)
 	assert.Equal(t, "list/149", aws.ToString(out.SecretList[0].Name))

@@ -70,10 +70,11 @@
 //     (InvalidParameterException otherwise); MaxResults 1..20 and paging
 //     only with Filters; unreadable secrets are reported in Errors.
 //   - ListSecrets: sorted by name by default (SortBy and SortOrder are
-//     honoured); MaxResults 1..100, default 100; filter "name" is a
-//     case-sensitive prefix match, "description", "tag-key" and "tag-value"
-//     case-insensitive prefix matches, "all" a case-insensitive substring
-//     match; a value starting with "!" negates.
+//     honoured); MaxResults 1..100, default 100; filters "name",
+//     "tag-key" and "tag-value" are case-sensitive prefix matches,
+//     "description" a case-insensitive prefix match (as the API reference's
+//     Filter type documents), "all" a case-insensitive substring match; a
+//     value starting with "!" negates.
 //   - DeleteSecret without ForceDeleteWithoutRecovery schedules the
 //     deletion: the secret stays visible to DescribeSecret (and to ListSecrets
 //     with IncludePlannedDeletion) while GetSecretValue and PutSecretValue

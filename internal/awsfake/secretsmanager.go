@@ -446,11 +446,13 @@ func validateSMFilters(filters []smFilter) *apiError {
 }
 
 // matchSMFilters applies ListSecrets filters: all filters must match; within
-// a filter any value; a value starting with "!" must not match. name is a
-// case-sensitive prefix match; description, tag-key and tag-value
-// case-insensitive prefix matches; all a case-insensitive substring match on
-// name, description and tags; primary-region and owning-service never match
-// (the fake has no replicas or managed secrets).
+// a filter any value; a value starting with "!" must not match. As the API
+// reference's Filter type documents: name, tag-key and tag-value are
+// case-sensitive prefix matches, description a case-insensitive prefix
+// match; all (documented as a case-insensitive word search) is a
+// case-insensitive substring match on name, description and tags here;
+// primary-region and owning-service never match (the fake has no replicas
+// or managed secrets).
 func matchSMFilters(sec *secret, filters []smFilter) bool {
 	for _, f := range filters {
 		pos, hasPos := false, false
@@ -484,13 +486,13 @@ func matchSMFilter(sec *secret, key, v string) bool {
 		return ciPrefix(sec.description)
 	case "tag-key":
 		for _, t := range sec.tags {
-			if ciPrefix(t.Key) {
+			if strings.HasPrefix(t.Key, v) {
 				return true
 			}
 		}
 	case "tag-value":
 		for _, t := range sec.tags {
-			if ciPrefix(t.Value) {
+			if strings.HasPrefix(t.Value, v) {
 				return true
 			}
 		}

@@ -176,3 +176,19 @@ func TestValidationBeforeRemoteCall(t *testing.T) {
 	_, err := ps.Get(ctx, "/ok/v:1")
 	assert.NotErrorIs(t, err, s1crets.ErrInvalid)
 }
+
+func TestPSPathExistsReference(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("ref/db", `{"user":"admin"}`)
+	p := newPS(t, f)
+	for path, want := range map[string]bool{
+		aws.ReferencePrefix + "ref/db":      true,
+		aws.ReferencePrefix + "ref/db/user": true,
+		aws.ReferencePrefix + "ref/db/nope": false,
+		aws.ReferencePrefix + "ref/nope":    false,
+	} {
+		got, err := p.PathExists(ctx, path)
+		require.NoError(t, err, path)
+		assert.Equal(t, want, got, path)
+	}
+}

@@ -181,8 +181,17 @@ func (p *parameterStore) Store(ctx context.Context, path, value string) error {
 
 // PathExists reports whether a parameter is named path, or has a name
 // below path at a "/" boundary: "/a/b" exists for "/a/b/c", not for
-// "/a/bc".
+// "/a/bc". A ReferencePrefix path exists when its secret (and the keys after
+// the secret's name) do.
 func (p *parameterStore) PathExists(ctx context.Context, path string) (bool, error) {
+	if strings.HasPrefix(path, ReferencePrefix) {
+		// Not listed by DescribeParameters: ask through the walk.
+		_, err := p.reference(ctx, path, s1crets.DefaultQuery)
+		if isNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	dir := strings.TrimSuffix(path, "/") + "/"
 	in := &ssm.DescribeParametersInput{ParameterFilters: []types.ParameterStringFilter{
 		{Key: awssdk.String("Name"), Option: awssdk.String("BeginsWith"), Values: []string{strings.TrimSuffix(path, "/")}},

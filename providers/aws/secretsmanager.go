@@ -106,7 +106,12 @@ func (s *secretsManager) Fetch(ctx context.Context, path string, q s1crets.Query
 // call is denied, it lists the names and reads them one by one.
 func (s *secretsManager) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
 	out, err := s.batchByFilter(ctx, path, q)
-	if code(err) == "AccessDeniedException" {
+	switch c := code(err); {
+	case c == "AccessDeniedException":
+		return s.oneByOne(ctx, path, q)
+	case err != nil && !q.FailOnError && (c == "ResourceNotFoundException" || c == "InvalidRequestException"):
+		// Some emulators fail the whole batch for one unreadable secret;
+		// one by one, FailOnError(false) can skip just that one.
 		return s.oneByOne(ctx, path, q)
 	}
 	return out, err
@@ -125,9 +130,12 @@ func (s *secretsManager) batchByFilter(ctx context.Context, path string, q s1cre
 		if err != nil {
 			return nil, mapError(err)
 		}
-		if len(page.Errors) > 0 && q.FailOnError {
-			e := page.Errors[0]
-			return nil, batchError(e)
+		for _, e := range page.Errors {
+			// A secret scheduled for deletion (InvalidRequestException) is
+			// not one the original lists: skip it, as ListSecrets does.
+			if q.FailOnError && awssdk.ToString(e.ErrorCode) != "InvalidRequestException" {
+				return nil, batchError(e)
+			}
 		}
 		for _, v := range page.SecretValues {
 			out[awssdk.ToString(v.Name)] = secretValue(v.SecretBinary, v.SecretString)

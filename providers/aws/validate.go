@@ -32,8 +32,8 @@ func validChars(s, extra string) bool {
 // remote call.
 func (p *parameterStore) Validate(op, path string) error {
 	if strings.HasPrefix(path, ReferencePrefix) {
-		if op != "get" {
-			return fmt.Errorf("%q: %s is read-only: only Get reads Secrets Manager secrets through it", path, ReferencePrefix)
+		if op != "get" && op != "path-exists" {
+			return fmt.Errorf("%q: %s is read-only: Get and PathExists read Secrets Manager secrets through it", path, ReferencePrefix)
 		}
 		if len(path) == len(ReferencePrefix) {
 			return fmt.Errorf("%q: a secret name must follow %s", path, ReferencePrefix)
