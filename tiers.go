@@ -249,82 +249,81 @@ func decodeList(b []byte) (map[string]Value, bool) {
 // region, role...) and the path.
 func (c *Cached) tierName(path string) string { return c.namespace + "\x00" + path }
 
-// tierValue reads k from the tiers in order; a hit is copied to the memory
-// cache and to the tiers before the one that had it.
+// readTiers reads name from the tiers in order; a hit is decoded, copied to
+// the tiers before the one that had it, and returned with its remaining TTL.
+func readTiers[V any](ctx context.Context, c *Cached, tiers []tier, name, variant string, decode func([]byte) (V, bool)) (V, time.Duration, bool) {
+	var zero V
+	for i, t := range tiers {
+		raw, ok := t.Get(ctx, name, variant)
+		if !ok {
+			continue
+		}
+		v, ttl, ok := decodeTier(c, raw, decode)
+		if !ok {
+			continue
+		}
+		for _, earlier := range tiers[:i] {
+			_ = earlier.Put(ctx, name, variant, raw, ttl)
+		}
+		return v, ttl, true
+	}
+	return zero, 0, false
+}
+
+// decodeTier decodes an entry of a tier that has not expired.
+func decodeTier[V any](c *Cached, raw []byte, decode func([]byte) (V, bool)) (V, time.Duration, bool) {
+	var zero V
+	payload, ttl, ok := decodeEntry(raw, c.cache.clock.Now())
+	if !ok {
+		return zero, 0, false
+	}
+	v, ok := decode(payload)
+	return v, ttl, ok
+}
+
+// writeTiers writes a freshly fetched payload to every tier.
+func (c *Cached) writeTiers(ctx context.Context, tiers []tier, name, variant string, payload []byte) {
+	raw := encodeEntry(c.cache.clock.Now().Add(c.cache.ttl), payload)
+	for _, t := range tiers {
+		_ = t.Put(ctx, name, variant, raw, c.cache.ttl)
+	}
+}
+
+// tierValue reads k from the tiers and caches a hit in memory.
 func (c *Cached) tierValue(ctx context.Context, gen uint64, k cacheKey, q Query) (Value, bool) {
 	if c.tiers.empty() {
 		return Value{}, false
 	}
-	name, variant := c.tierName(k.path), variantName(q)
-	for i, t := range c.tiers.values {
-		raw, ok := t.Get(ctx, name, variant)
-		if !ok {
-			continue
-		}
-		payload, ttl, ok := decodeEntry(raw, c.cache.clock.Now())
-		if !ok {
-			continue
-		}
-		v, ok := decodeValue(payload)
-		if !ok {
-			continue
-		}
+	v, ttl, ok := readTiers(ctx, c, c.tiers.values, c.tierName(k.path), variantName(q), decodeValue)
+	if ok {
 		c.cache.storeValueTTL(gen, k, v, ttl)
-		for _, earlier := range c.tiers.values[:i] {
-			_ = earlier.Put(ctx, name, variant, raw, ttl)
-		}
-		return v, true
 	}
-	return Value{}, false
+	return v, ok
 }
 
 // putValue writes a freshly fetched value to every tier.
 func (c *Cached) putValue(ctx context.Context, path string, q Query, v Value) {
-	if c.tiers.empty() {
-		return
-	}
-	raw := encodeEntry(c.cache.clock.Now().Add(c.cache.ttl), encodeValue(v))
-	name, variant := c.tierName(path), variantName(q)
-	for _, t := range c.tiers.values {
-		_ = t.Put(ctx, name, variant, raw, c.cache.ttl)
+	if !c.tiers.empty() {
+		c.writeTiers(ctx, c.tiers.values, c.tierName(path), variantName(q), encodeValue(v))
 	}
 }
 
+// tierList reads the listing k from the tiers and caches a hit in memory.
 func (c *Cached) tierList(ctx context.Context, gen uint64, k cacheKey, q Query) (map[string]Value, bool) {
 	if c.tiers.empty() {
 		return nil, false
 	}
-	name, variant := c.tierName(k.path), variantName(q)
-	for i, t := range c.tiers.lists {
-		raw, ok := t.Get(ctx, name, variant)
-		if !ok {
-			continue
-		}
-		payload, ttl, ok := decodeEntry(raw, c.cache.clock.Now())
-		if !ok {
-			continue
-		}
-		m, ok := decodeList(payload)
-		if !ok {
-			continue
-		}
+	m, _, ok := readTiers(ctx, c, c.tiers.lists, c.tierName(k.path), variantName(q), decodeList)
+	if ok {
 		c.cache.storeList(gen, k, m, singleQuery(q))
-		for _, earlier := range c.tiers.lists[:i] {
-			_ = earlier.Put(ctx, name, variant, raw, ttl)
-		}
-		return m, true
 	}
-	return nil, false
+	return m, ok
 }
 
+// putList writes a freshly fetched listing to every tier.
 func (c *Cached) putList(ctx context.Context, path string, q Query, m map[string]Value) {
-	if c.tiers.empty() {
-		return
-	}
-	raw := encodeEntry(c.cache.clock.Now().Add(c.cache.ttl), encodeList(m))
-	name, variant := c.tierName(path), variantName(q)
-	for _, t := range c.tiers.lists {
-		_ = t.Put(ctx, name, variant, raw, c.cache.ttl)
+	if !c.tiers.empty() {
+		c.writeTiers(ctx, c.tiers.lists, c.tierName(path), variantName(q), encodeList(m))
 	}
 }
 
@@ -365,11 +364,9 @@ func (c *Cached) fleetFetch(ctx context.Context, gen uint64, k cacheKey, q Query
 	release, locked := r.redisValues.Lock(ctx, name, variant, r.lockWait+c.timeoutHint())
 	if !locked {
 		if raw, ok := r.redisValues.WaitFor(ctx, name, variant, r.lockWait); ok {
-			if payload, ttl, ok := decodeEntry(raw, c.cache.clock.Now()); ok {
-				if v, ok := decodeValue(payload); ok {
-					c.cache.storeValueTTL(gen, k, v, ttl)
-					return v, nil
-				}
+			if v, ttl, ok := decodeTier(c, raw, decodeValue); ok {
+				c.cache.storeValueTTL(gen, k, v, ttl)
+				return v, nil
 			}
 		}
 		return fetch()
