@@ -332,7 +332,7 @@ func (m Many) Err() error {
 	}
 	var errs []error
 	if len(m.Missing) > 0 {
-		errs = append(errs, NotFoundNames(m.Missing))
+		errs = append(errs, notFoundNames(m.Missing))
 	}
 	for name, err := range m.Failed {
 		errs = append(errs, &Error{Op: "get-many", Path: name, Err: err})
@@ -340,8 +340,8 @@ func (m Many) Err() error {
 	return errors.Join(errs...)
 }
 
-// NotFoundNames returns an ErrNotFound error that lists names.
-func NotFoundNames(names []string) error {
+// notFoundNames returns an ErrNotFound error that lists names.
+func notFoundNames(names []string) error {
 	msg := "s1crets: not found:"
 	for _, n := range names {
 		msg += " " + strconv.Quote(n)
