@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -39,6 +41,14 @@ var registry struct {
 
 	flight singleflight.Group // one construction per instanceKey at a time
 }
+
+// defaults holds the instances with the default options, by name, for a
+// lock-free lookup by the simple API. Written under registry.mu.
+var defaults = func() *atomic.Pointer[map[string]Provider] {
+	var p atomic.Pointer[map[string]Provider]
+	p.Store(&map[string]Provider{})
+	return &p
+}()
 
 // instanceKey identifies a memoized provider instance.
 type instanceKey struct {
@@ -93,6 +103,11 @@ func Open(ctx context.Context, name string, opts ...Option) (Provider, error) {
 }
 
 func open(ctx context.Context, k instanceKey) (Provider, error) {
+	if k.cfg == (Config{}) {
+		if p, ok := (*defaults.Load())[k.name]; ok {
+			return p, nil
+		}
+	}
 	registry.mu.RLock()
 	p, ok := registry.open[k]
 	fn := registry.names[k.name]
@@ -125,6 +140,11 @@ func construct(ctx context.Context, k instanceKey, fn OpenFunc) (Provider, error
 		}
 		registry.mu.Lock()
 		registry.open[k] = p
+		if k.cfg == (Config{}) {
+			m := maps.Clone(*defaults.Load())
+			m[k.name] = p
+			defaults.Store(&m)
+		}
 		registry.mu.Unlock()
 		return p, nil
 	})
