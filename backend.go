@@ -384,6 +384,9 @@ func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (M
 		if !o.noCache {
 			k := keyOf(n, o.q)
 			if v, kind := c.cache.value(k); kind != miss {
+				if kind == hitDue {
+					c.refresh(ctx, k, o.q)
+				}
 				res.Values[n] = v
 				continue
 			}
@@ -509,7 +512,7 @@ func (c *Cached) PathExists(ctx context.Context, path string, opts ...Option) (b
 	}
 	pc, ok := c.backend.(PathChecker)
 	if ok && len(o.keys) == 0 {
-		if _, kind := c.cache.value(keyOf(path, o.q)); kind != miss && !o.noCache {
+		if _, ok := c.cache.fresh(keyOf(path, o.q)); ok && !o.noCache {
 			return true, nil
 		}
 		exists, err := pc.PathExists(ctx, path)

@@ -181,3 +181,19 @@ func TestNewCacheOptionsValidation(t *testing.T) {
 		assert.ErrorIs(t, err, s1crets.ErrInvalid, "%+v", cfg)
 	}
 }
+
+func TestRefreshAheadThroughOtherReads(t *testing.T) {
+	p, clk := newMem(t, map[string]string{"/a": "1"},
+		s1crets.Cache(s1crets.CacheConfig{TTL: 10 * time.Minute, RefreshAhead: time.Minute}))
+	_, err := p.Get(ctx, "/a")
+	require.NoError(t, err)
+	clk.Advance(9*time.Minute + 30*time.Second)
+	ok, err := p.PathExists(ctx, "/a")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.EqualValues(t, 1, p.Calls(), "PathExists answers from the cache...")
+	_, err = p.GetMany(ctx, []string{"/a"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return p.Calls() == 2 }, 5*time.Second, time.Millisecond,
+		"...without using up the refresh, which a later read still starts")
+}

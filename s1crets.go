@@ -30,7 +30,12 @@
 // Every provider caches what it reads in memory: 1000 entries and 15
 // minutes by default (CacheConfig). Concurrent misses of one secret make one
 // remote call. Update drops the secret and every cached listing. NoCache
-// bypasses the cache for one read.
+// bypasses the cache for one read. CacheConfig also offers refresh-ahead,
+// TTL jitter, serving stale values while AWS throttles (MaxStale), a disk
+// tier shared by the processes of a machine (OnDisk) and a Redis tier shared
+// by a fleet (RedisURL), both encrypted with an EncryptionKey.
+//
+// GetMany reads many secrets in as few remote calls as the store allows.
 //
 // # Key paths
 //
