@@ -12,9 +12,13 @@
 //
 //	DIR/<h(name)>/<h(variant)>.entry
 //
-// where h is the first 16 bytes of SHA-256, in lowercase hex. All variants of
-// a name share one subdirectory, so Delete removes one directory. File names
-// are hashes: no name, path or value appears in any file name. Temporary files
+// where h is the first 16 bytes of SHA-256, in lowercase hex; with a Key,
+// of HMAC-SHA-256 under a key derived from it, so that whoever can list the
+// directory cannot confirm a guessed path either, and caches with different
+// keys use different files (another key's files are removed by a sweep).
+// All variants of a name share one subdirectory, so Delete removes one
+// directory. File names are hashes: no name, path or value appears in any
+// file name. Temporary files
 // (DIR/<h(name)>/.tmp-*) exist only while a write is in progress; ones left by
 // a crashed process are removed by a later sweep.
 //
@@ -81,6 +85,7 @@ package diskcache
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -148,7 +153,10 @@ type Cache struct {
 	dir    string
 	max    int
 	sealer *seal.Sealer
-	now    func() time.Time
+	// nameKey keys the hashes in file names when entries are sealed, so
+	// that whoever can list the directory cannot confirm a guessed path.
+	nameKey []byte
+	now     func() time.Time
 
 	mu      sync.Mutex
 	counted bool // count has been initialised from the directory
@@ -173,12 +181,16 @@ func Open(dir string, o Options) (*Cache, error) {
 		maxEntries = DefaultMaxEntries
 	}
 	var sealer *seal.Sealer
+	var nameKey []byte
 	if o.Key != nil {
 		s, err := seal.New(o.Key) // its error gives the length, never the key
 		if err != nil {
 			return nil, fmt.Errorf("diskcache: %w", err)
 		}
 		sealer = s
+		m := hmac.New(sha256.New, o.Key)
+		m.Write([]byte("s1crets/diskcache/names"))
+		nameKey = m.Sum(nil)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -201,7 +213,7 @@ func Open(dir string, o Options) (*Cache, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{dir: abs, max: maxEntries, sealer: sealer, now: now}, nil
+	return &Cache{dir: abs, max: maxEntries, sealer: sealer, nameKey: nameKey, now: now}, nil
 }
 
 // Dir returns the cache directory, as an absolute path.
@@ -215,7 +227,7 @@ func (c *Cache) Get(ctx context.Context, name, variant string) (data []byte, ok 
 	if ctx.Err() != nil {
 		return nil, false
 	}
-	hn, hv := hashHex(name), hashHex(variant)
+	hn, hv := c.hash(name), c.hash(variant)
 	p := filepath.Join(c.dir, hn, hv+entrySuffix)
 	raw, fi, err := readEntryFile(p)
 	if err != nil {
@@ -252,7 +264,7 @@ func (c *Cache) Put(ctx context.Context, name, variant string, data []byte, ttl 
 	if expires < now { // overflow: a ttl beyond the year 2262
 		expires = math.MaxInt64
 	}
-	hn, hv := hashHex(name), hashHex(variant)
+	hn, hv := c.hash(name), c.hash(variant)
 	b := encodeEntry(now, expires, name, variant, data)
 	if c.sealer != nil {
 		sealed := c.sealer.Seal(b, entryAAD(hn, hv))
@@ -273,7 +285,7 @@ func (c *Cache) Delete(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := removeAll(filepath.Join(c.dir, hashHex(name))); err != nil {
+	if err := removeAll(filepath.Join(c.dir, c.hash(name))); err != nil {
 		return fmt.Errorf("diskcache: delete: %w", err)
 	}
 	return nil
@@ -436,7 +448,7 @@ func (c *Cache) sweep(ctx context.Context) {
 					continue
 				}
 				e, err := c.unseal(raw, hn, hv)
-				if err != nil || hashHex(string(e.name)) != hn || hashHex(string(e.variant)) != hv || now >= e.expires {
+				if err != nil || c.hash(string(e.name)) != hn || c.hash(string(e.variant)) != hv || now >= e.expires {
 					removeIfSame(p, fi)
 					continue
 				}
@@ -487,6 +499,17 @@ func entryAAD(hn, hv string) []byte {
 func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:hashHexLen/2])
+}
+
+// hash is the file-name hash of a name or variant: SHA-256, keyed (HMAC)
+// when the cache is sealed.
+func (c *Cache) hash(s string) string {
+	if c.nameKey == nil {
+		return hashHex(s)
+	}
+	m := hmac.New(sha256.New, c.nameKey)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil)[:hashHexLen/2])
 }
 
 // isHash reports whether s looks like hashHex output.

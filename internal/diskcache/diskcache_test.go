@@ -73,7 +73,7 @@ func entryFiles(t testing.TB, dir string) []string {
 }
 
 func entryPath(c *Cache, name, variant string) string {
-	return filepath.Join(c.Dir(), hashHex(name), hashHex(variant)+entrySuffix)
+	return filepath.Join(c.Dir(), c.hash(name), c.hash(variant)+entrySuffix)
 }
 
 var bg = context.Background()
@@ -197,7 +197,7 @@ func TestDelete(t *testing.T) {
 				assert.True(t, ok)
 				assert.Equal(t, "2"+v, string(got))
 			}
-			assert.NoDirExists(t, filepath.Join(c.Dir(), hashHex("/x/y")))
+			assert.NoDirExists(t, filepath.Join(c.Dir(), c.hash("/x/y")))
 			require.NoError(t, c.Delete(bg, "/never/stored"))
 		})
 	}
@@ -292,20 +292,28 @@ func TestWrongKey(t *testing.T) {
 	a := openT(t, dir, Options{Key: testKey(1)})
 	b := openT(t, dir, Options{Key: testKey(2)})
 	require.NoError(t, a.Put(bg, "n", "v", []byte("written with key 1"), time.Hour))
-	p := entryPath(a, "n", "v")
 
 	got, ok := b.Get(bg, "n", "v")
-	assert.False(t, ok)
+	assert.False(t, ok, "another key is a miss: its file names are keyed too")
 	assert.Nil(t, got)
-	assert.NoFileExists(t, p, "an entry that does not open is removed")
 
-	require.NoError(t, a.Put(bg, "n", "v", []byte("written with key 1"), time.Hour))
 	require.NoError(t, b.Put(bg, "n", "v", []byte("written with key 2"), time.Hour))
 	got, ok = b.Get(bg, "n", "v")
 	require.True(t, ok)
 	assert.Equal(t, "written with key 2", string(got))
-	_, ok = a.Get(bg, "n", "v")
+	got, ok = a.Get(bg, "n", "v")
+	require.True(t, ok, "each key reads only its own entries")
+	assert.Equal(t, "written with key 1", string(got))
+
+	// An entry sealed with a key moved into another key's place does not
+	// open, and is removed.
+	pa, pb := entryPath(a, "n", "v"), entryPath(b, "n", "v")
+	raw, err := os.ReadFile(pa)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(pb, raw, 0o600))
+	_, ok = b.Get(bg, "n", "v")
 	assert.False(t, ok)
+	assert.NoFileExists(t, pb, "an entry that does not open is removed")
 }
 
 func TestPlainAndEncryptedDoNotMix(t *testing.T) {
@@ -315,13 +323,22 @@ func TestPlainAndEncryptedDoNotMix(t *testing.T) {
 
 	require.NoError(t, plain.Put(bg, "n", "", []byte("plain value"), time.Hour))
 	_, ok := enc.Get(bg, "n", "")
+	assert.False(t, ok, "a plain entry is not read by an encrypted cache")
+
+	// A plain entry planted where the encrypted cache looks is not trusted.
+	raw, err := os.ReadFile(entryPath(plain, "n", ""))
+	require.NoError(t, err)
+	pe := entryPath(enc, "n", "")
+	require.NoError(t, os.MkdirAll(filepath.Dir(pe), 0o700))
+	require.NoError(t, os.WriteFile(pe, raw, 0o600))
+	_, ok = enc.Get(bg, "n", "")
 	assert.False(t, ok, "a plain entry is not trusted by an encrypted cache")
-	assert.Empty(t, entryFiles(t, dir))
+	assert.NoFileExists(t, pe)
 
 	require.NoError(t, enc.Put(bg, "n", "", []byte("sealed value"), time.Hour))
-	_, ok = plain.Get(bg, "n", "")
-	assert.False(t, ok)
-	assert.Empty(t, entryFiles(t, dir))
+	got, ok := plain.Get(bg, "n", "")
+	require.True(t, ok)
+	assert.Equal(t, "plain value", string(got), "the plain cache reads only its own entries")
 }
 
 // A valid entry file copied to another entry's place is a miss: the name and
@@ -433,7 +450,7 @@ func TestBoundedAcrossOpen(t *testing.T) {
 func TestSweepRemovesStaleTempFiles(t *testing.T) {
 	c := openT(t, t.TempDir(), Options{MaxEntries: 1})
 	require.NoError(t, c.Put(bg, "n", "", []byte("x"), time.Hour))
-	sub := filepath.Join(c.Dir(), hashHex("n"))
+	sub := filepath.Join(c.Dir(), c.hash("n"))
 	stale := filepath.Join(sub, tempPrefix+"crashed")
 	fresh := filepath.Join(sub, tempPrefix+"in-progress")
 	require.NoError(t, os.WriteFile(stale, []byte("partial"), 0o600))
@@ -517,7 +534,7 @@ func TestWrongFileTypes(t *testing.T) {
 	_, ok := c.Get(bg, "dir", "")
 	assert.False(t, ok)
 
-	require.NoError(t, os.WriteFile(filepath.Join(c.Dir(), hashHex("file")), []byte("x"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(c.Dir(), c.hash("file")), []byte("x"), 0o600))
 	_, ok = c.Get(bg, "file", "")
 	assert.False(t, ok)
 	err := c.Put(bg, "file", "", []byte("secret value 1234"), time.Hour)
@@ -580,7 +597,7 @@ func TestErrorsDoNotLeak(t *testing.T) {
 	errs = append(errs, c.Put(bg, name, "", []byte(secret), 0))
 	huge := bytes.Repeat([]byte(secret), maxFileSize/len(secret)+1)
 	errs = append(errs, c.Put(bg, name, "", huge, time.Hour))
-	require.NoError(t, os.WriteFile(filepath.Join(c.Dir(), hashHex(name)), nil, 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(c.Dir(), c.hash(name)), nil, 0o600))
 	errs = append(errs, c.Put(bg, name, "", []byte(secret), time.Hour))
 	_, err := Open(c.Dir(), Options{Key: []byte(secret)})
 	errs = append(errs, err)
