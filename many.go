@@ -161,4 +161,3 @@ func (c *Cached) fetchMany(ctx context.Context, names []string, q Query, res *Ma
 	}
 	return nil
 }
-
