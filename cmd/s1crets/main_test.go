@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,33 +22,14 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	// Never reach real AWS, whatever the developer's environment holds.
-	dir, err := os.MkdirTemp("", "s1crets-cli-test")
+	cleanup, err := awsfake.IsolateEnv() // never reach real AWS
 	if err != nil {
 		panic(err)
 	}
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		panic(err)
-	}
-	for k, v := range map[string]string{
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             empty,
-		"AWS_SHARED_CREDENTIALS_FILE": empty,
-		"AWS_ACCESS_KEY_ID":           "AKIDTEST",
-		"AWS_SECRET_ACCESS_KEY":       "test",
-		"AWS_REGION":                  "us-east-1",
-		// An endpoint that refuses connections, until a test sets its fake.
-		"AWS_ENDPOINT_URL": "http://127.0.0.1:1",
-	} {
-		os.Setenv(k, v)
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_STS",
-		"AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
-		os.Unsetenv(k)
-	}
+	// An endpoint that refuses connections, until a test sets its fake.
+	os.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
