@@ -330,7 +330,7 @@ func TestFaultContextDeadline(t *testing.T) {
 }
 
 // A context cancelled while a slow answer is in flight: the call returns
-// within about 100ms of the cancellation, with context.Canceled.
+// at once (well within one attempt's timeout), with context.Canceled.
 func TestFaultCancelInFlight(t *testing.T) {
 	for _, s := range faultStores {
 		for _, op := range s.ops {
@@ -351,7 +351,9 @@ func TestFaultCancelInFlight(t *testing.T) {
 				cancel()
 				select {
 				case err := <-done:
-					assert.Less(t, time.Since(cancelled), 100*time.Millisecond)
+					// Less than one attempt's timeout: it did not wait for the
+					// slow answer (generous for -race on a busy machine).
+					assert.Less(t, time.Since(cancelled), slowTimeout-20*time.Millisecond)
 					assert.ErrorIs(t, err, context.Canceled)
 					var e *s1crets.Error
 					assert.ErrorAs(t, err, &e)
@@ -379,7 +381,7 @@ func TestFaultCancelledBefore(t *testing.T) {
 				defer slowDown(f, p, op, "")()
 				start := time.Now()
 				err := op.call(cctx, p)
-				assert.Less(t, time.Since(start), 100*time.Millisecond)
+				assert.Less(t, time.Since(start), slowTimeout-20*time.Millisecond)
 				assert.ErrorIs(t, err, context.Canceled)
 				var e *s1crets.Error
 				assert.ErrorAs(t, err, &e)
