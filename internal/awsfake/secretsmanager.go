@@ -403,15 +403,9 @@ func (s *Server) smGetSecretValue(_ Request, body []byte) (any, *apiError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if in.SecretId == nil {
-		return nil, secretNotFound()
-	}
-	sec := s.findSecret(*in.SecretId)
-	if sec == nil {
-		return nil, secretNotFound()
-	}
-	if sec.deleted() {
-		return nil, markedForDeletion()
+	sec, e := s.secretByID(in.SecretId, true)
+	if e != nil {
+		return nil, e
 	}
 	v, e := lookupValue(sec, in.VersionId, in.VersionStage)
 	if e != nil {
@@ -748,15 +742,9 @@ func (s *Server) smPutSecretValue(_ Request, body []byte) (any, *apiError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if in.SecretId == nil {
-		return nil, secretNotFound()
-	}
-	sec := s.findSecret(*in.SecretId)
-	if sec == nil {
-		return nil, secretNotFound()
-	}
-	if sec.deleted() {
-		return nil, markedForDeletion()
+	sec, e := s.secretByID(in.SecretId, true)
+	if e != nil {
+		return nil, e
 	}
 	if e := validateSecretValue(in.SecretString, in.SecretBinary); e != nil {
 		return nil, e
@@ -798,12 +786,9 @@ func (s *Server) smDescribeSecret(_ Request, body []byte) (any, *apiError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if in.SecretId == nil {
-		return nil, secretNotFound()
-	}
-	sec := s.findSecret(*in.SecretId)
-	if sec == nil {
-		return nil, secretNotFound()
+	sec, e := s.secretByID(in.SecretId, false)
+	if e != nil {
+		return nil, e
 	}
 	m := secretMeta(sec)
 	m.VersionIdsToStages = sec.versionsToStages()
@@ -824,12 +809,9 @@ func (s *Server) smDeleteSecret(_ Request, body []byte) (any, *apiError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if in.SecretId == nil {
-		return nil, secretNotFound()
-	}
-	sec := s.findSecret(*in.SecretId)
-	if sec == nil {
-		return nil, secretNotFound()
+	sec, e := s.secretByID(in.SecretId, false)
+	if e != nil {
+		return nil, e
 	}
 	force := in.ForceDeleteWithoutRecovery != nil && *in.ForceDeleteWithoutRecovery
 	if force && in.RecoveryWindowInDays != nil {
@@ -853,4 +835,21 @@ func (s *Server) smDeleteSecret(_ Request, body []byte) (any, *apiError) {
 	sec.deletedAt = now
 	sec.deletionAt = now.Add(time.Duration(days) * 24 * time.Hour)
 	return map[string]any{"ARN": sec.arn, "Name": sec.name, "DeletionDate": epoch(sec.deletionAt)}, nil
+}
+
+// secretByID finds the secret a request's SecretId names: ResourceNotFound
+// when there is none and, with live, InvalidRequest when it is scheduled for
+// deletion.
+func (s *Server) secretByID(id *string, live bool) (*secret, *apiError) {
+	if id == nil {
+		return nil, secretNotFound()
+	}
+	sec := s.findSecret(*id)
+	if sec == nil {
+		return nil, secretNotFound()
+	}
+	if live && sec.deleted() {
+		return nil, markedForDeletion()
+	}
+	return sec, nil
 }
