@@ -7,159 +7,10 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/puzpuzpuz/xsync/v4"
+
+	"github.com/s1crets/s1crets/driver"
 )
-
-// CacheConfig configures a provider's cache, as the original's cache_args.
-// The zero value means the defaults: 1000 entries and 15 minutes.
-//
-// Each provider has two caches of Size entries, each evicting the least
-// recently used entry when full: one for single values (Get) and one for
-// path listings (GetByPath). The cache key holds every option
-// that changes what the store returns (Decrypt, Recursive, VersionStage,
-// VersionID, FailOnError) but not the key path: key paths are looked up
-// after the cache, so one fetch serves every key path of a secret.
-type CacheConfig struct {
-	Size     int           // entries in each cache; 0 means DefaultCacheSize
-	TTL      time.Duration // time an entry is served; 0 means DefaultCacheTTL
-	Disabled bool          // no caching at all: every read is a remote call
-
-	// RefreshAhead, when positive, refreshes an entry in the background,
-	// once, when it is read in the last RefreshAhead of its TTL: hot
-	// secrets are never waited for. It must be less than the TTL.
-	RefreshAhead time.Duration
-
-	// Jitter, when positive, takes a random duration of up to Jitter off
-	// each entry's TTL, so that a fleet of processes that started together
-	// does not refresh in lock-step. It must be less than the TTL.
-	Jitter time.Duration
-
-	// MaxStale, when positive, serves an expired value for up to MaxStale
-	// past its expiry when the refresh fails for a transient reason
-	// (throttling, a 5xx answer, a network error or timeout), never when
-	// the secret is gone or access is denied. Such a value reports
-	// Value.Stale() == true.
-	MaxStale time.Duration
-
-	// OnDisk keeps entries on disk too, as the original's cache_on_disk:
-	// shared by the processes of a machine and across runs, expiring with
-	// the TTL. Directories are created 0700 and files 0600; a directory
-	// that others can write to is refused. Without an EncryptionKey (or
-	// S1CRETS_CACHE_KEY) the disk holds the secrets in plain text.
-	OnDisk         bool
-	KeyCacheDir    string // single values; default os.UserCacheDir()/s1crets/keys
-	PathCacheDir   string // path listings; default os.UserCacheDir()/s1crets/paths
-	DiskMaxEntries int    // per directory, oldest evicted first; 0 means 10000
-
-	// EncryptionKey (32 bytes, base64) seals the entries of the disk and
-	// Redis tiers with AES-256-GCM; empty means the S1CRETS_CACHE_KEY
-	// environment variable. A wrong key is a miss and a refetch.
-	EncryptionKey CacheKey
-
-	// RedisURL enables the shared tier on Redis or Valkey: "host:port" or
-	// a redis:// or rediss:// (TLS) URL with user, password and database
-	// as go-redis parses them. Order: memory, disk, Redis, then the store;
-	// a fetched value is written to every tier. A fleet of processes that
-	// miss one secret at once fetches it from the store once: one process
-	// takes a short lock in Redis and fetches, the others wait up to
-	// RedisLockWait for its value. Entries are encrypted: an EncryptionKey
-	// (or S1CRETS_CACHE_KEY) is required unless RedisPlaintext opts out.
-	// Redis being down, slow or returning garbage only skips the tier.
-	RedisURL       string
-	RedisPrefix    string        // key prefix; default "s1crets:"
-	RedisPlaintext bool          // store entries unencrypted in Redis (not recommended)
-	RedisTimeout   time.Duration // bound of each Redis operation; default 250ms
-	RedisLockWait  time.Duration // how long to wait for another process's fetch; default 3s
-}
-
-// Defaults of CacheConfig.
-const (
-	DefaultCacheSize = 1000
-	DefaultCacheTTL  = 15 * time.Minute
-)
-
-// Validate reports a negative size or TTL.
-func (c CacheConfig) Validate() error {
-	if c.Size < 0 {
-		return invalidf("cache size %d: the size must be positive (0 means the default, %d entries)", c.Size, DefaultCacheSize)
-	}
-	if c.TTL < 0 {
-		return invalidf("cache TTL %v: the TTL must be positive (0 means the default, %v)", c.TTL, DefaultCacheTTL)
-	}
-	ttl := c.TTL
-	if ttl == 0 {
-		ttl = DefaultCacheTTL
-	}
-	if c.RefreshAhead < 0 || c.RefreshAhead >= ttl {
-		return invalidf("cache RefreshAhead %v: it must be between 0 and the TTL (%v)", c.RefreshAhead, ttl)
-	}
-	if c.Jitter < 0 || c.Jitter >= ttl {
-		return invalidf("cache Jitter %v: it must be between 0 and the TTL (%v)", c.Jitter, ttl)
-	}
-	if c.MaxStale < 0 {
-		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
-	}
-	return c.validateTiers()
-}
-
-// cacheKey identifies a cached result: the path and every setting that
-// changes what the store returns, as a small number (see variantOf) that
-// hashes faster than the Query itself.
-type cacheKey struct {
-	path    string
-	variant uint32
-}
-
-func keyOf(path string, q Query) cacheKey { return cacheKey{path, variantOf(q)} }
-
-// variants numbers the Queries seen by this process; DefaultQuery is 0.
-var variants = struct {
-	mu  sync.RWMutex // guards ids
-	ids map[Query]uint32
-}{ids: map[Query]uint32{DefaultQuery: 0}}
-
-func variantOf(q Query) uint32 {
-	if q == DefaultQuery {
-		return 0
-	}
-	variants.mu.RLock()
-	id, ok := variants.ids[q]
-	variants.mu.RUnlock()
-	if ok {
-		return id
-	}
-	variants.mu.Lock()
-	defer variants.mu.Unlock()
-	if id, ok = variants.ids[q]; !ok {
-		id = uint32(len(variants.ids))
-		variants.ids[q] = id
-	}
-	return id
-}
-
-type entry[V any] struct {
-	v     V
-	state *entryState
-}
-
-// entryState is the mutable part of an entry. Expiry is a timer that sets
-// expired, so a cache hit reads no clock (a clock read costs more than the
-// rest of a hit on some virtual machines).
-type entryState struct {
-	expired    atomic.Bool
-	due        atomic.Bool   // in the refresh-ahead window
-	refreshing atomic.Bool   // a background refresh was started
-	touched    atomic.Uint64 // the cache's insert count when the entry last moved to the front
-	expires    time.Time
-	timer      stopper
-	dueTimer   stopper // nil without refresh-ahead
-}
-
-func (st *entryState) stop() {
-	st.timer.Stop()
-	if st.dueTimer != nil {
-		st.dueTimer.Stop()
-	}
-}
 
 // clock is the time source of a cache; tests replace it to move time.
 type clock interface {
@@ -174,99 +25,67 @@ type systemClock struct{}
 func (systemClock) Now() time.Time                              { return time.Now() }
 func (systemClock) AfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }
 
-// cache is the in-memory LRU+TTL cache of one provider. It is safe for
-// concurrent use and runs no goroutine of its own: an entry's expiry is a
-// runtime timer, stopped when the entry leaves the cache.
-type cache struct {
-	ttl          time.Duration
-	refreshAhead time.Duration
-	jitter       time.Duration
-	maxStale     time.Duration
-	clock        clock
-	values       *lruView[Value] // nil when disabled
-	lists        *lruView[map[string]Value]
-
-	// A hit moves the entry to the front of its LRU only when half the
-	// cache's size of entries were inserted since it last moved: an entry
-	// read at least that often is never evicted, and hits of one hot key
-	// from many goroutines take no lock at all.
-	inserts      atomic.Uint64
-	promoteAfter uint64
-
-	// gen counts invalidations. A fetch that started before an invalidation
-	// does not store its (possibly old) result, and a Get after Update never
-	// joins a fetch that started before it.
-	gen atomic.Uint64
-
-	// mu serialises stores and invalidations, so that a store cannot slip
-	// in between a generation check and an invalidation.
-	mu sync.Mutex
+// cacheKey identifies a cached result: the path as asked and every setting
+// that changes what the store returns, as a small number (see variantOf).
+type cacheKey struct {
+	path    string
+	variant uint32
 }
 
-func newCache(cfg CacheConfig) (*cache, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+func keyOf(path string, q driver.Query) cacheKey { return cacheKey{path, variantOf(q)} }
+
+// variants numbers the Queries seen by this process; the default Query is 0.
+var variants = struct {
+	mu   sync.RWMutex // guards ids and list
+	ids  map[driver.Query]uint32
+	list []driver.Query
+}{ids: map[driver.Query]uint32{driver.DefaultQuery(): 0}, list: []driver.Query{driver.DefaultQuery()}}
+
+var defaultQuery = driver.DefaultQuery()
+
+func variantOf(q driver.Query) uint32 {
+	if q == defaultQuery {
+		return 0
 	}
-	c := &cache{ttl: cfg.TTL, refreshAhead: cfg.RefreshAhead, jitter: cfg.Jitter, maxStale: cfg.MaxStale, clock: systemClock{}}
-	if c.ttl == 0 {
-		c.ttl = DefaultCacheTTL
+	variants.mu.RLock()
+	id, ok := variants.ids[q]
+	variants.mu.RUnlock()
+	if ok {
+		return id
 	}
-	if cfg.Disabled {
-		return c, nil
+	variants.mu.Lock()
+	defer variants.mu.Unlock()
+	if id, ok = variants.ids[q]; !ok {
+		id = uint32(len(variants.list))
+		variants.ids[q] = id
+		variants.list = append(variants.list, q)
 	}
-	size := cfg.Size
-	if size == 0 {
-		size = DefaultCacheSize
-	}
-	c.promoteAfter = uint64(max(size/2, 1))
-	var err error
-	if c.values, err = newLRUView[Value](size); err != nil {
-		return nil, err
-	}
-	if c.lists, err = newLRUView[map[string]Value](size); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return id
 }
 
-// lruView is an LRU (golang-lru) with a read-only copy of its contents that
-// readers load with one atomic read: hits from many goroutines share no
-// lock and write no shared memory. Writers (stores and invalidations, under
-// cache.mu) change the LRU and publish a new copy; the LRU decides what is
-// evicted.
-type lruView[V any] struct {
-	lru  *lru.Cache[cacheKey, entry[V]]
-	view atomic.Pointer[map[cacheKey]entry[V]]
+// entry is a cached result. Its expiry is a stored deadline, and a timer
+// of the cache's clock sets expired when the deadline passes, so that a
+// hit reads a flag instead of a clock (a clock read costs as much as the
+// rest of a hit on some virtual machines).
+type entry[V any] struct {
+	v        V
+	fetched  time.Time // when the store answered, by the cache's clock
+	deadline time.Time // fetched + TTL (less jitter): not served after it
+
+	expired    atomic.Bool
+	due        atomic.Bool   // in the refresh-ahead window
+	refreshing atomic.Bool   // a background refresh was started
+	touched    atomic.Uint64 // the cache's insert count when the entry last moved to the front
+	timer      stopper
+	dueTimer   stopper // nil without refresh-ahead
 }
 
-func newLRUView[V any](size int) (*lruView[V], error) {
-	l, err := lru.NewWithEvict(size, func(_ cacheKey, e entry[V]) { e.state.stop() })
-	if err != nil {
-		return nil, err
+func (e *entry[V]) stop() {
+	e.timer.Stop()
+	if e.dueTimer != nil {
+		e.dueTimer.Stop()
 	}
-	t := &lruView[V]{lru: l}
-	t.publish()
-	return t, nil
 }
-
-func (t *lruView[V]) get(k cacheKey) (entry[V], bool) {
-	e, ok := (*t.view.Load())[k]
-	return e, ok
-}
-
-// publish copies the LRU's contents to the read view. Call with cache.mu
-// held, after every change.
-func (t *lruView[V]) publish() {
-	m := make(map[cacheKey]entry[V], t.lru.Len())
-	for _, k := range t.lru.Keys() {
-		if e, ok := t.lru.Peek(k); ok {
-			m[k] = e
-		}
-	}
-	t.view.Store(&m)
-}
-
-func (c *cache) generation() uint64 { return c.gen.Load() }
 
 // hitKind is the result of a cache read.
 type hitKind uint8
@@ -277,59 +96,163 @@ const (
 	hitDue         // a fresh entry in its refresh-ahead window: the caller refreshes it
 )
 
+// lruMap is one LRU+TTL cache: a concurrent map per variant for lock-free
+// hits, beside a golang-lru list that decides what is evicted. Writes (under
+// memCache.mu) change both in O(1); a hit reads one map.
+type lruMap[V any] struct {
+	index atomic.Pointer[[]*xsync.Map[string, *entry[V]]] // by variant
+	lru   *lru.Cache[cacheKey, *entry[V]]
+}
+
+func newLRUMap[V any](size int) *lruMap[V] {
+	m := &lruMap[V]{}
+	m.index.Store(&[]*xsync.Map[string, *entry[V]]{})
+	// The eviction callback runs inside lru.Add and lru.Remove, under
+	// memCache.mu.
+	m.lru, _ = lru.NewWithEvict(size, func(k cacheKey, e *entry[V]) { // size > 0
+		e.stop()
+		if idx := m.indexFor(k.variant, false); idx != nil {
+			idx.Delete(k.path)
+		}
+	})
+	return m
+}
+
+// indexFor returns the map of one variant, creating it (under
+// memCache.mu) when create is set.
+func (m *lruMap[V]) indexFor(variant uint32, create bool) *xsync.Map[string, *entry[V]] {
+	idx := *m.index.Load()
+	if int(variant) < len(idx) && idx[variant] != nil {
+		return idx[variant]
+	}
+	if !create {
+		return nil
+	}
+	grown := make([]*xsync.Map[string, *entry[V]], max(len(idx), int(variant)+1))
+	copy(grown, idx)
+	grown[variant] = xsync.NewMap[string, *entry[V]]()
+	m.index.Store(&grown)
+	return grown[variant]
+}
+
+func (m *lruMap[V]) load(k cacheKey) (*entry[V], bool) {
+	idx := *m.index.Load()
+	if int(k.variant) >= len(idx) || idx[k.variant] == nil {
+		return nil, false
+	}
+	return idx[k.variant].Load(k.path)
+}
+
+// memCache is the in-memory cache of one provider: values and listings. It
+// is safe for concurrent use and runs no goroutine of its own: an entry's
+// expiry is a timer of the clock, stopped when the entry leaves.
+type memCache struct {
+	ttl          time.Duration
+	refreshAhead time.Duration
+	jitter       time.Duration
+	maxStale     time.Duration
+	clock        clock
+	values       *lruMap[Value] // nil when disabled
+	lists        *lruMap[map[string]Value]
+
+	// A hit moves the entry to the front of its LRU only when half the
+	// cache's size of entries were inserted since it last moved: an entry
+	// read at least that often is never evicted, and hits of one hot key
+	// from many goroutines take no lock at all.
+	inserts      atomic.Uint64
+	promoteAfter uint64
+
+	// gen counts invalidations. A fetch that started before an invalidation
+	// does not store its (possibly old) result, and a read after Update never
+	// joins a fetch that started before it.
+	gen atomic.Uint64
+
+	// mu serialises stores and invalidations, so that a store cannot slip
+	// in between a generation check and an invalidation; it guards aliases.
+	mu sync.Mutex
+	// aliases maps a secret's own name (driver.Secret.Name) to the other
+	// paths it was read by (an ARN, a version selector), so that an Update
+	// by any of them drops all of them.
+	aliases map[string]map[string]struct{}
+}
+
+func newMemCache(cfg CacheConfig, clk clock) *memCache {
+	c := &memCache{ttl: cfg.TTL, refreshAhead: cfg.RefreshAhead, jitter: cfg.Jitter, maxStale: cfg.MaxStale, clock: clk,
+		aliases: map[string]map[string]struct{}{}}
+	if cfg.Disabled {
+		return c
+	}
+	c.promoteAfter = uint64(max(cfg.Size/2, 1))
+	c.values = newLRUMap[Value](cfg.Size)
+	c.lists = newLRUMap[map[string]Value](cfg.Size)
+	return c
+}
+
+func (c *memCache) generation() uint64 { return c.gen.Load() }
+
 // value returns a fresh cached value. A hit is a map lookup and a few atomic
 // loads: no allocation, no clock, no lock.
-func (c *cache) value(k cacheKey) (Value, hitKind) {
+func (c *memCache) value(k cacheKey) (Value, hitKind) {
 	if c.values == nil {
 		return Value{}, miss
 	}
 	return hit(c, c.values, k)
 }
 
-func (c *cache) list(k cacheKey) (map[string]Value, hitKind) {
+func (c *memCache) list(k cacheKey) (map[string]Value, hitKind) {
 	if c.lists == nil {
 		return nil, miss
 	}
 	return hit(c, c.lists, k)
 }
 
-func hit[V any](c *cache, t *lruView[V], k cacheKey) (V, hitKind) {
-	e, ok := t.get(k)
-	if !ok || e.state.expired.Load() {
+func hit[V any](c *memCache, m *lruMap[V], k cacheKey) (V, hitKind) {
+	e, ok := m.load(k)
+	if !ok || e.expired.Load() {
 		var zero V
 		return zero, miss
 	}
 	now := c.inserts.Load()
-	if last := e.state.touched.Load(); now-last >= c.promoteAfter && e.state.touched.CompareAndSwap(last, now) {
-		t.lru.Get(k) // moves it to the front
+	if last := e.touched.Load(); now-last >= c.promoteAfter && e.touched.CompareAndSwap(last, now) {
+		m.lru.Get(k) // moves it to the front
 	}
-	if e.state.due.Load() && e.state.refreshing.CompareAndSwap(false, true) {
+	if e.due.Load() && e.refreshing.CompareAndSwap(false, true) {
 		return e.v, hitDue
 	}
 	return e.v, hitOK
 }
 
-// fresh returns a fresh cached value without side effects, for the check
-// inside a single flight.
-func (c *cache) fresh(k cacheKey) (Value, bool) {
+// fresh returns a fresh cached value without side effects.
+func (c *memCache) fresh(k cacheKey) (Value, bool) {
 	if c.values == nil {
 		return Value{}, false
 	}
-	e, ok := c.values.get(k)
-	if !ok || e.state.expired.Load() {
+	e, ok := c.values.load(k)
+	if !ok || e.expired.Load() {
 		return Value{}, false
 	}
 	return e.v, true
 }
 
+func (c *memCache) freshList(k cacheKey) (map[string]Value, bool) {
+	if c.lists == nil {
+		return nil, false
+	}
+	e, ok := c.lists.load(k)
+	if !ok || e.expired.Load() {
+		return nil, false
+	}
+	return e.v, true
+}
+
 // stale returns an expired value of k that is at most MaxStale past its
-// expiry, marked stale.
-func (c *cache) stale(k cacheKey) (Value, bool) {
+// deadline, marked stale.
+func (c *memCache) stale(k cacheKey) (Value, bool) {
 	if c.values == nil || c.maxStale <= 0 {
 		return Value{}, false
 	}
-	e, ok := c.values.get(k)
-	if !ok || !e.state.expired.Load() || c.clock.Now().After(e.state.expires.Add(c.maxStale)) {
+	e, ok := c.values.load(k)
+	if !ok || c.clock.Now().After(e.deadline.Add(c.maxStale)) {
 		return Value{}, false
 	}
 	v := e.v
@@ -337,53 +260,47 @@ func (c *cache) stale(k cacheKey) (Value, bool) {
 	return v, true
 }
 
-// newEntry makes an entry that expires after the TTL (less the jitter) and
-// is due for a refresh RefreshAhead before that. Call with mu held.
-func newEntry[V any](c *cache, v V, ttl time.Duration) entry[V] {
-	if c.jitter > 0 && ttl == c.ttl {
+// lifetime is how long a result that the store answered at fetched may
+// still be served: the TTL (less a random jitter) from fetched.
+func (c *memCache) lifetime(fetched time.Time) time.Duration {
+	ttl := c.ttl
+	if c.jitter > 0 {
 		ttl -= rand.N(c.jitter)
 	}
-	st := &entryState{expires: c.clock.Now().Add(ttl)}
-	st.touched.Store(c.inserts.Add(1))
-	st.timer = c.clock.AfterFunc(ttl, func() { st.expired.Store(true) })
+	return ttl - c.clock.Now().Sub(fetched)
+}
+
+// newEntry makes an entry that the store answered at fetched. Call with mu
+// held.
+func newEntry[V any](c *memCache, v V, fetched time.Time, life time.Duration) *entry[V] {
+	e := &entry[V]{v: v, fetched: fetched, deadline: c.clock.Now().Add(life)}
+	e.touched.Store(c.inserts.Add(1))
+	e.timer = c.clock.AfterFunc(life, func() { e.expired.Store(true) })
 	if c.refreshAhead > 0 {
-		st.dueTimer = c.clock.AfterFunc(max(ttl-c.refreshAhead, 0), func() { st.due.Store(true) })
+		e.dueTimer = c.clock.AfterFunc(max(life-c.refreshAhead, 0), func() { e.due.Store(true) })
 	}
-	return entry[V]{v, st}
+	return e
 }
 
-// add stores v, stopping the timer of the entry it replaces. Call with mu
-// held, and publish the view after.
-func add[V any](c *cache, t *lruView[V], k cacheKey, v V) { addTTL(c, t, k, v, c.ttl) }
-
-func addTTL[V any](c *cache, t *lruView[V], k cacheKey, v V, ttl time.Duration) {
-	if old, ok := t.lru.Peek(k); ok {
-		old.state.stop()
+// add stores e under k, replacing (and stopping) the entry there. Call with
+// mu held.
+func add[V any](m *lruMap[V], k cacheKey, e *entry[V]) {
+	if old, ok := m.lru.Peek(k); ok {
+		old.stop()
 	}
-	t.lru.Add(k, newEntry(c, v, ttl))
+	m.indexFor(k.variant, true).Store(k.path, e)
+	m.lru.Add(k, e)
 }
 
-// storeValue caches v unless an invalidation happened since gen was read.
-func (c *cache) storeValue(gen uint64, k cacheKey, v Value) { c.storeValueTTL(gen, k, v, c.ttl) }
-
-// storeValueTTL caches v for ttl (a value read back from a tier keeps the
-// expiry of the original fetch).
-func (c *cache) storeValueTTL(gen uint64, k cacheKey, v Value, ttl time.Duration) {
+// storeValue caches v, that the store answered at fetched under the name
+// canonical, unless an invalidation happened since gen was read or its
+// lifetime is over.
+func (c *memCache) storeValue(gen uint64, k cacheKey, v Value, canonical string, fetched time.Time) {
 	if c.values == nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen.Load() == gen {
-		addTTL(c, c.values, k, v, min(ttl, c.ttl))
-		c.values.publish()
-	}
-}
-
-// storeList caches a listing, and each of its values under the query that
-// a Get of that name would use, so that a Get after GetByPath is free.
-func (c *cache) storeList(gen uint64, k cacheKey, m map[string]Value, single Query) {
-	if c.lists == nil {
+	life := c.lifetime(fetched)
+	if life <= 0 {
 		return
 	}
 	c.mu.Lock()
@@ -391,28 +308,84 @@ func (c *cache) storeList(gen uint64, k cacheKey, m map[string]Value, single Que
 	if c.gen.Load() != gen {
 		return
 	}
-	add(c, c.lists, k, m)
-	for name, v := range m {
-		add(c, c.values, keyOf(name, single), v)
+	add(c.values, k, newEntry(c, v, fetched, life))
+	if canonical != "" && canonical != k.path {
+		a := c.aliases[canonical]
+		if a == nil {
+			a = map[string]struct{}{}
+			c.aliases[canonical] = a
+		}
+		a[k.path] = struct{}{}
 	}
-	c.lists.publish()
-	c.values.publish()
 }
 
-// invalidate drops every cached variant of path and every cached listing.
-func (c *cache) invalidate(path string) {
+// storeList caches a listing, and each of its values under the Query that
+// a Get of that name would use, so that a Get after GetByPath is free.
+func (c *memCache) storeList(gen uint64, k cacheKey, m map[string]Value, single driver.Query, fetched time.Time) {
+	if c.lists == nil {
+		return
+	}
+	life := c.lifetime(fetched)
+	if life <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	add(c.lists, k, newEntry(c, m, fetched, life))
+	sv := variantOf(single)
+	for name, v := range m {
+		add(c.values, cacheKey{name, sv}, newEntry(c, v, fetched, life))
+	}
+}
+
+// invalidate drops every cached variant of names and of their aliases, and
+// every cached listing.
+func (c *memCache) invalidate(names ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen.Add(1)
 	if c.values == nil {
 		return
 	}
-	for _, k := range c.values.lru.Keys() {
-		if k.path == path {
-			c.values.lru.Remove(k)
+	paths := map[string]struct{}{}
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		paths[n] = struct{}{}
+		for a := range c.aliases[n] {
+			paths[a] = struct{}{}
+		}
+		delete(c.aliases, n)
+	}
+	nvariants := len(*c.values.index.Load())
+	for p := range paths {
+		for v := range nvariants {
+			c.values.lru.Remove(cacheKey{p, uint32(v)})
 		}
 	}
 	c.lists.lru.Purge()
-	c.values.publish()
-	c.lists.publish()
+}
+
+// purge drops everything and stops every timer.
+func (c *memCache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	if c.values != nil {
+		c.values.lru.Purge()
+		c.lists.lru.Purge()
+	}
+	clear(c.aliases)
+}
+
+// len returns the number of cached values and listings.
+func (c *memCache) len() (values, lists int) {
+	if c.values == nil {
+		return 0, 0
+	}
+	return c.values.lru.Len(), c.lists.lru.Len()
 }

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/s1crets/s1crets/driver"
 )
 
 // Sentinel errors. Test for them with errors.Is: every error returned by this
-// package and its providers wraps one of them or the underlying AWS error, or
-// both.
+// package and its providers wraps one of them or the underlying store's
+// error, or both.
 var (
 	// ErrNotFound reports that a secret, a path or a key of a JSON secret
-	// does not exist. The provider's own error (for example
+	// does not exist. The store's own error (for example
 	// *types.ParameterNotFound) stays reachable through errors.As.
-	ErrNotFound = errors.New("s1crets: not found")
+	ErrNotFound = driver.ErrNotFound
 
 	// ErrUnknownProvider reports a provider name that no package registered.
 	ErrUnknownProvider = errors.New("s1crets: unknown provider")
@@ -23,14 +25,17 @@ var (
 	// that does not apply, a negative size or duration. The message names
 	// what was wrong and what is accepted.
 	ErrInvalid = errors.New("s1crets: invalid argument")
+
+	// ErrClosed reports a call on a provider after its Close.
+	ErrClosed = errors.New("s1crets: provider closed")
 )
 
 // Error is the one error type of this package: it records the operation,
 // the provider and the path of a failed call and wraps the cause, so that
-// errors.Is reaches the sentinels and errors.As reaches the provider's own
+// errors.Is reaches the sentinels and errors.As reaches the store's own
 // error types. Its message never contains a secret value.
 type Error struct {
-	Op       string // "get", "get-by-path", "update", "path-exists", "open", ...
+	Op       string // "get", "get-by-path", "get-many", "update", "path-exists", "open", "lookup", ...
 	Provider string // registered provider name, e.g. "aws.ps"
 	Path     string // the path or name asked for; empty when there is none
 	Err      error  // the cause
@@ -59,17 +64,17 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// NotFound marks cause as a not-found error: the result matches ErrNotFound
-// with errors.Is and still unwraps to cause. Provider packages use it for the
-// store's own not-found errors; a nil cause gives ErrNotFound itself.
-func NotFound(cause error) error {
-	if cause == nil {
-		return ErrNotFound
-	}
-	return fmt.Errorf("%w: %w", ErrNotFound, cause)
-}
-
 // invalidf returns an ErrInvalid error with a message.
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+	return &reason{ErrInvalid, fmt.Sprintf(format, args...)}
 }
+
+// reason is a sentinel with a message of its own: "s1crets: invalid
+// argument: MESSAGE" on one line.
+type reason struct {
+	sentinel error
+	msg      string
+}
+
+func (r *reason) Error() string { return r.sentinel.Error() + ": " + r.msg }
+func (r *reason) Unwrap() error { return r.sentinel }

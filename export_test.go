@@ -84,4 +84,4 @@ func (c *FakeClock) Pending() int {
 }
 
 // SetClock replaces the clock of c's cache; call it before the first read.
-func SetClock(c *Cached, fc *FakeClock) { c.cache.clock = fc }
+func SetClock(c *Client, fc *FakeClock) { c.mem.clock = fc }

@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s1crets/s1crets/driver"
 )
 
 // Many is the result of GetMany.
 type Many struct {
-	Values  map[string]Value // the secrets read, by name
+	Values  map[string]Value // the secrets read, by name as asked
 	Missing []string         // names that do not exist, in the order asked
 	Failed  map[string]error // names that could not be read, with the reason
 }
 
-// Err returns nil when every name was read, else an error that names the
+// Err returns nil when every name was read, else an *Error that names the
 // missing and failed ones (matching ErrNotFound when any is missing). Call
 // it to treat a missing name as fatal.
 func (m Many) Err() error {
@@ -22,42 +27,51 @@ func (m Many) Err() error {
 	}
 	var errs []error
 	if len(m.Missing) > 0 {
-		errs = append(errs, notFoundNames(m.Missing))
+		quoted := make([]string, len(m.Missing))
+		for i, n := range m.Missing {
+			quoted[i] = strconv.Quote(n)
+		}
+		errs = append(errs, &reason{ErrNotFound, strings.Join(quoted, ", ")})
 	}
 	for name, err := range m.Failed {
-		errs = append(errs, &Error{Op: "get-many", Path: name, Err: err})
+		errs = append(errs, &Error{Op: "get", Path: name, Err: err})
 	}
-	return errors.Join(errs...)
+	return &Error{Op: "get-many", Err: &manyErr{errs}}
 }
 
-// notFoundNames returns an ErrNotFound error that lists names.
-func notFoundNames(names []string) error {
-	msg := "s1crets: not found:"
-	for _, n := range names {
-		msg += " " + strconv.Quote(n)
+// manyErr joins the errors of GetMany on one line.
+type manyErr struct{ errs []error }
+
+func (e *manyErr) Error() string {
+	msgs := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		msgs[i] = strings.TrimPrefix(err.Error(), "s1crets: ")
 	}
-	return &notFoundList{msg}
+	return strings.Join(msgs, "; ")
 }
 
-type notFoundList struct{ msg string }
+func (e *manyErr) Unwrap() []error { return e.errs }
 
-func (e *notFoundList) Error() string        { return e.msg }
-func (e *notFoundList) Is(target error) bool { return target == ErrNotFound }
-
-// GetMany reads many secrets: the cached ones from the cache, the others in
-// as few remote calls as the store allows (Parameter Store: GetParameters,
-// 10 names a call; Secrets Manager: BatchGetSecretValue, 20 a call). A
-// missing name is reported in Many.Missing, not as an error; the error is
-// for bad input or a failure of the whole read. Per-call options apply to
-// every name (KeyPath too).
-func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (Many, error) {
+// GetMany reads many secrets: the cached ones from the cache, the others
+// through the load pipeline in as few remote calls as the store allows
+// (Parameter Store: GetParameters, 10 names a call; Secrets Manager:
+// BatchGetSecretValue, 20 a call). A name that a concurrent Get is loading
+// is not fetched twice. A missing name is reported in Many.Missing, not as
+// an error; the error is for bad input or a failure of the whole read.
+// Per-call options apply to every name (KeyPath too).
+func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (Many, error) {
 	o, err := parseCall(opts)
 	if err == nil && o.hasDef {
 		err = invalidf("Default does not apply to GetMany")
 	}
+	if err == nil && len(names) == 0 {
+		err = invalidf("no names")
+	}
 	for _, n := range names {
 		if err == nil {
-			err = c.validate("get", n)
+			if err = c.check(ctx, driver.OpGetMany, n, &o); err != nil {
+				return Many{}, c.fail("get-many", n, err)
+			}
 		}
 	}
 	if err != nil {
@@ -73,14 +87,10 @@ func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (M
 		seen[n] = true
 		if !o.noCache {
 			k := keyOf(n, o.q)
-			if v, kind := c.cache.value(k); kind != miss {
+			if v, kind := c.mem.value(k); kind != miss {
 				if kind == hitDue {
 					c.refresh(ctx, k, o.q)
 				}
-				res.Values[n] = v
-				continue
-			}
-			if v, ok := c.tierValue(ctx, c.cache.generation(), k, o.q); ok {
 				res.Values[n] = v
 				continue
 			}
@@ -88,7 +98,7 @@ func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (M
 		todo = append(todo, n)
 	}
 	if len(todo) > 0 {
-		if err := c.fetchMany(ctx, todo, o.q, &res); err != nil {
+		if err := c.loadMany(ctx, todo, o.q, o.noCache, &res); err != nil {
 			return Many{}, c.fail("get-many", "", err)
 		}
 	}
@@ -98,66 +108,222 @@ func (c *Cached) GetMany(ctx context.Context, names []string, opts ...Option) (M
 			switch {
 			case err == nil:
 				res.Values[n] = lv
-			case isNotFound(err):
+			case errors.Is(err, ErrNotFound):
 				delete(res.Values, n)
-				res.Missing = append(res.Missing, n)
 			default:
 				delete(res.Values, n)
 				res.Failed[n] = err
 			}
 		}
 	}
-	// Report missing names in the order asked.
-	var missing []string
-	for _, n := range names {
-		if _, ok := res.Values[n]; !ok && res.Failed[n] == nil && !seenIn(missing, n) {
-			missing = append(missing, n)
+	for _, n := range names { // missing names in the order asked
+		if _, ok := res.Values[n]; !ok && res.Failed[n] == nil && seen[n] {
+			res.Missing = append(res.Missing, n)
+			seen[n] = false
 		}
 	}
-	res.Missing = missing
 	return res, nil
 }
 
-func seenIn(s []string, n string) bool {
-	for _, x := range s {
-		if x == n {
-			return true
+// loadMany loads names through the pipeline: it joins the flights of names
+// that others are loading, and loads the rest in one batch flight.
+func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, noCache bool, res *Many) error {
+	gen := c.mem.generation()
+	flightsOf := make([]*flight, len(names))
+	var mine []int
+	for i, n := range names {
+		f, leader := c.flights.join(flightKey{key: keyOf(n, q), gen: gen, noCache: noCache})
+		flightsOf[i] = f
+		if leader {
+			mine = append(mine, i)
 		}
 	}
-	return false
-}
-
-func (c *Cached) fetchMany(ctx context.Context, names []string, q Query, res *Many) error {
-	gen := c.cache.generation()
-	mf, ok := c.backend.(ManyFetcher)
-	if !ok {
-		for _, n := range names {
-			v, err := c.fetch(ctx, keyOf(n, q), q, false)
-			switch {
-			case err == nil:
-				res.Values[n] = v
-			case isNotFound(err):
-			case ctx.Err() != nil:
-				return ctx.Err()
-			default:
-				res.Failed[n] = err
+	if len(mine) > 0 {
+		batch := make([]string, len(mine))
+		for j, i := range mine {
+			batch[j] = names[i]
+		}
+		end := func(out map[string]result) {
+			for j, i := range mine {
+				r := out[batch[j]]
+				c.flights.end(flightKey{key: keyOf(batch[j], q), gen: gen, noCache: noCache}, flightsOf[i], r.res, r.err)
 			}
 		}
-		return nil
+		mode := modeRead
+		if noCache {
+			mode = modeNoCache
+		}
+		if !c.goBackground(func() {
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.bound)
+			defer cancel()
+			stop := context.AfterFunc(c.bg, cancel)
+			defer stop()
+			end(c.loadBatch(lctx, batch, q, mode, gen))
+		}) {
+			out := map[string]result{}
+			for _, n := range batch {
+				out[n] = result{err: ErrClosed}
+			}
+			end(out)
+		}
 	}
-	found, failed, err := mf.FetchMany(ctx, names, q)
-	if err != nil {
-		return err
-	}
-	for n, v := range found {
-		res.Values[n] = v
-		c.cache.storeValue(gen, keyOf(n, q), v)
-		c.putValue(ctx, n, q, v)
-	}
-	for n, err := range failed {
-		if !isNotFound(err) {
+	for i, n := range names {
+		r, err := wait(ctx, flightsOf[i])
+		switch {
+		case err == nil:
+			res.Values[n] = r.v
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, ErrNotFound):
+		default:
+			if c.transient(err) {
+				if v, ok := c.mem.stale(keyOf(n, q)); ok {
+					res.Values[n] = v
+					continue
+				}
+			}
 			res.Failed[n] = err
 		}
 	}
 	return nil
 }
+
+// result is the outcome of one name of a batch.
+type result struct {
+	res loaded
+	err error
+}
+
+// loadBatch is the body of a batch flight: loadOne for many names, with the
+// store's batch read.
+func (c *Client) loadBatch(ctx context.Context, names []string, q driver.Query, mode loadMode, gen uint64) map[string]result {
+	out := make(map[string]result, len(names))
+	variant := variantName(q)
+	type pending struct {
+		name, tname string
+		stamps      []driver.Stamp
+		useTiers    bool
+	}
+	var todo []*pending
+	for _, n := range names {
+		k := flightKey{key: keyOf(n, q), gen: gen}
+		if mode == modeRead {
+			if v, ok := c.mem.fresh(k.key); ok {
+				out[n] = result{res: loaded{v: v}}
+				continue
+			}
+		}
+		p := &pending{name: n}
+		p.tname, p.useTiers = c.tierName(ctx, n)
+		if p.useTiers {
+			r := c.readTiers(ctx, c.tiers.values, p.tname, variant, mode != modeRead)
+			if r.hit {
+				if res, ok := c.fromTier(k, q, r.data, r.fetched); ok {
+					c.writeTiers(ctx, c.tiers.values, r.stamps, p.tname, variant, r.fetched, r.data)
+					out[n] = result{res: res}
+					continue
+				}
+			}
+			p.stamps = r.stamps
+		}
+		todo = append(todo, p)
+	}
+	// The fleet lock: names that another process is fetching are waited
+	// for, all at once; the others are fetched here in one batch.
+	if locker := c.valueLocker(); locker != nil && mode != modeNoCache && len(todo) > 0 {
+		var fetch []*pending
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, p := range todo {
+			if !p.useTiers {
+				fetch = append(fetch, p)
+				continue
+			}
+			if release, ok := locker.Lock(ctx, p.tname, variant, c.bound); ok {
+				defer release()
+				fetch = append(fetch, p)
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				raw, ok := locker.WaitFor(ctx, p.tname, variant, c.tiers.lockWait)
+				if ok {
+					if payload, fetched, ok := decodeEntry(raw, c.mem.clock.Now(), c.mem.ttl); ok {
+						if res, ok := c.fromTier(flightKey{key: keyOf(p.name, q), gen: gen}, q, payload, fetched); ok {
+							c.writeTiers(ctx, c.tiers.values, p.stamps[:len(p.stamps)-1], p.tname, variant, fetched, payload)
+							mu.Lock()
+							out[p.name] = result{res: res}
+							mu.Unlock()
+							return
+						}
+					}
+				}
+				mu.Lock()
+				fetch = append(fetch, p)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		todo = fetch
+	}
+	if len(todo) == 0 {
+		return out
+	}
+	batch := make([]string, len(todo))
+	for i, p := range todo {
+		batch[i] = p.name
+	}
+	found, failed, err := c.fetchMany(ctx, batch, q)
+	fetched := c.mem.clock.Now()
+	for _, p := range todo {
+		switch sec, ok := found[p.name]; {
+		case err != nil:
+			out[p.name] = result{err: err}
+		case ok:
+			v := valueOf(sec)
+			c.mem.storeValue(gen, keyOf(p.name, q), v, sec.Name, fetched)
+			if p.useTiers && (sec.Name == "" || sec.Name == p.name) {
+				c.writeTiers(ctx, c.tiers.values, p.stamps, p.tname, variant, fetched, encodeValue(v))
+			}
+			out[p.name] = result{res: loaded{v: v}}
+		case failed[p.name] != nil:
+			out[p.name] = result{err: failed[p.name]}
+		default:
+			out[p.name] = result{err: ErrNotFound}
+		}
+	}
+	return out
+}
+
+func (c *Client) valueLocker() driver.FleetLocker {
+	if c.tiers == nil {
+		return nil
+	}
+	return c.tiers.valueLocker
+}
+
+// fetchMany reads names from the store: in batches when it can, else one
+// by one.
+func (c *Client) fetchMany(ctx context.Context, names []string, q driver.Query) (found map[string]driver.Secret, failed map[string]error, err error) {
+	defer recoverInto(c.name, &err)
+	if mg, ok := c.store.(driver.ManyGetter); ok {
+		return mg.GetMany(ctx, names, q)
+	}
+	found, failed = map[string]driver.Secret{}, map[string]error{}
+	for _, n := range names {
+		sec, err := c.store.Get(ctx, n, q)
+		switch {
+		case err == nil:
+			found[n] = sec
+		case errors.Is(err, ErrNotFound):
+		case ctx.Err() != nil:
+			return nil, nil, err
+		default:
+			failed[n] = err
+		}
+	}
+	return found, failed, nil
+}
+
+var _ = time.Second

@@ -3,20 +3,15 @@ package s1crets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 
-	"golang.org/x/sync/singleflight"
+	"github.com/s1crets/s1crets/driver"
 )
 
-// Provider is a secret store. *aws.ParameterStore, *aws.SecretsManager and
-// the memory provider implement it, all through Cached. Implementations are
-// safe for concurrent use.
+// Provider is a secret store. *Client implements it, and so do the
+// providers of this module (aws.ParameterStore, aws.SecretsManager,
+// memory.Provider), which are Clients. Implementations are safe for
+// concurrent use.
 type Provider interface {
 	// Get returns the secret at path; ErrNotFound when it does not exist.
 	Get(ctx context.Context, path string, opts ...Option) (Value, error)
@@ -28,151 +23,234 @@ type Provider interface {
 	PathExists(ctx context.Context, path string, opts ...Option) (bool, error)
 }
 
-// OpenFunc builds a provider from the provider-level options. Provider
-// packages register one with Register.
-type OpenFunc func(ctx context.Context, cfg Config) (Provider, error)
-
-const awsImport = `_ "github.com/s1crets/s1crets/providers/aws"`
-
-var registry struct {
-	mu    sync.RWMutex // guards byName and open
-	names map[string]OpenFunc
-	open  map[instanceKey]Provider
-
-	flight singleflight.Group // one construction per instanceKey at a time
+// Get returns the secret at path, from the cache when it holds a fresh
+// copy. With KeyPath it returns the value at that key path of a JSON
+// secret; with Default, that value instead of an ErrNotFound error. A cache
+// hit allocates nothing, with or without a KeyPath.
+func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
+	var o options
+	k := cacheKey{path: path} // variant 0 is the default Query
+	if len(opts) == 0 {
+		o.q = defaultQuery
+	} else {
+		var err error
+		if o, err = parseCall(opts); err != nil {
+			return Value{}, c.fail("get", path, err)
+		}
+		k.variant = variantOf(o.q)
+	}
+	if !o.noCache && path != "" {
+		if v, kind := c.mem.value(k); kind != miss {
+			if kind == hitDue {
+				c.refresh(ctx, k, o.q)
+			}
+			return c.finishGet(path, v, nil, &o)
+		}
+	}
+	if err := c.check(ctx, driver.OpGet, path, &o); err != nil {
+		return Value{}, c.fail("get", path, err)
+	}
+	v, err := c.loadValue(ctx, k, o.q, o.noCache)
+	return c.finishGet(path, v, err, &o)
 }
 
-// defaults holds the instances with the default options, by name, for a
-// lock-free lookup by the simple API. Written under registry.mu.
-var defaults = func() *atomic.Pointer[map[string]Provider] {
-	var p atomic.Pointer[map[string]Provider]
-	p.Store(&map[string]Provider{})
-	return &p
-}()
-
-// instanceKey identifies a memoized provider instance.
-type instanceKey struct {
-	name string
-	cfg  Config
-}
-
-// Register makes a provider available by name to Open and the simple API.
-// It panics if open is nil or name is empty or already registered, as
-// sql.Register does; provider packages call it from init.
-func Register(name string, open OpenFunc) {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	if name == "" {
-		panic("s1crets: Register with an empty name")
+// finishGet applies the key path and the default.
+func (c *Client) finishGet(path string, v Value, err error, o *options) (Value, error) {
+	if err == nil && len(o.keys) > 0 {
+		v, err = v.Lookup(o.keys...)
 	}
-	if open == nil {
-		panic("s1crets: Register " + name + " with a nil OpenFunc")
-	}
-	if _, dup := registry.names[name]; dup {
-		panic("s1crets: Register called twice for provider " + name)
-	}
-	if registry.names == nil {
-		registry.names = make(map[string]OpenFunc)
-		registry.open = make(map[instanceKey]Provider)
-	}
-	registry.names[name] = open
-}
-
-// Providers returns the sorted names of the registered providers.
-func Providers() []string {
-	registry.mu.RLock()
-	defer registry.mu.RUnlock()
-	names := make([]string, 0, len(registry.names))
-	for n := range registry.names {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// Open returns the provider registered as name, configured by the
-// provider-level options (Retry, Timeout, Cache). The same name and options
-// give the same instance, and so the same cache, as the original memoizes its
-// providers; a failed construction is not remembered. Safe for concurrent use.
-func Open(ctx context.Context, name string, opts ...Option) (Provider, error) {
-	cfg, err := parseConfig(opts)
 	if err != nil {
-		return nil, &Error{Op: "open", Provider: name, Err: err}
+		if o.hasDef && errors.Is(err, ErrNotFound) {
+			return NewValue(o.def), nil
+		}
+		var e *Error
+		if errors.As(err, &e) && e.Provider == "" && e.Path == "" {
+			return Value{}, &Error{Op: "get", Provider: c.name, Path: path, Err: e.Err}
+		}
+		return Value{}, c.fail("get", path, err)
 	}
-	return open(ctx, instanceKey{name, cfg})
+	return v, nil
 }
 
-func open(ctx context.Context, k instanceKey) (Provider, error) {
-	if k.cfg == (Config{}) {
-		if p, ok := (*defaults.Load())[k.name]; ok {
-			return p, nil
+// GetByPath returns every secret below path by its full name. What "below"
+// means is the store's: Parameter Store's path hierarchy, Secrets Manager's
+// name prefix. The values are also cached for later Gets.
+func (c *Client) GetByPath(ctx context.Context, path string, opts ...Option) (map[string]Value, error) {
+	o, err := parseCall(opts)
+	switch {
+	case err != nil:
+	case len(o.keys) > 0:
+		err = invalidf("KeyPath does not apply to GetByPath")
+	case o.hasDef:
+		err = invalidf("Default does not apply to GetByPath")
+	default:
+		err = c.check(ctx, driver.OpGetByPath, path, &o)
+	}
+	if err != nil {
+		return nil, c.fail("get-by-path", path, err)
+	}
+	k := keyOf(path, o.q)
+	if !o.noCache {
+		if m, kind := c.mem.list(k); kind != miss {
+			return maps.Clone(m), nil
 		}
 	}
-	registry.mu.RLock()
-	p, ok := registry.open[k]
-	fn := registry.names[k.name]
-	registry.mu.RUnlock()
-	if ok {
-		return p, nil
+	m, err := c.loadList(ctx, k, o.q, o.noCache)
+	if err != nil {
+		return nil, c.fail("get-by-path", path, err)
 	}
-	if fn == nil {
-		return nil, unknown(k.name)
-	}
-	return construct(ctx, k, fn)
+	return maps.Clone(m), nil // each caller its own map: none can change the cached one
 }
 
-// construct builds and memoizes the instance for k, once for concurrent
-// callers. It is apart from open so that a memoized hit allocates nothing.
-func construct(ctx context.Context, k instanceKey, fn OpenFunc) (Provider, error) {
-	ch := registry.flight.DoChan(flightName(k), func() (any, error) {
-		registry.mu.RLock()
-		p, ok := registry.open[k]
-		registry.mu.RUnlock()
-		if ok {
-			return p, nil
+// Update replaces the value of the existing secret at path, keeping its
+// metadata (type, encryption key, ...). A missing secret is ErrNotFound.
+// Every cached form of the secret (by name, ARN or version, in memory and in
+// the disk and shared tiers) and every cached listing is dropped, so every
+// read after Update returns the new value. When the store took the value
+// but a tier could not be invalidated, the error says so.
+//
+// The store's own error message is never shown (it may quote the value):
+// the error names the store's error code, and errors.As still reaches the
+// store's error.
+func (c *Client) Update(ctx context.Context, path, value string, opts ...Option) error {
+	o, err := parseCall(opts)
+	if err == nil && o.perCall != "" {
+		err = invalidf("%s does not apply to Update", o.perCall)
+	}
+	if err == nil {
+		err = c.check(ctx, driver.OpUpdate, path, &o)
+	}
+	if err != nil {
+		return c.fail("update", path, err)
+	}
+	canonical, err := c.storeUpdate(ctx, path, value)
+	// Also on error: the write may have landed. The tiers first, then
+	// memory, so that no read in this process refills memory from a tier
+	// that still holds the old value.
+	terr := c.invalidateTiers(context.WithoutCancel(ctx), path, canonical)
+	c.mem.invalidate(path, canonical)
+	switch {
+	case err != nil:
+		return c.fail("update", path, withheld(err))
+	case terr != nil:
+		// This process at least reads the new value: from the store, into
+		// memory and over the tier entries that could not be dropped.
+		_, _ = c.loadValue(ctx, cacheKey{path: path}, defaultQuery, true)
+		return c.fail("update", path, &tierFailure{terr})
+	}
+	return nil
+}
+
+func (c *Client) storeUpdate(ctx context.Context, path, value string) (canonical string, err error) {
+	defer recoverInto(c.name, &err)
+	return c.store.Update(ctx, path, value)
+}
+
+// invalidateTiers drops every variant of names and every listing from the
+// tiers.
+func (c *Client) invalidateTiers(ctx context.Context, names ...string) error {
+	if c.tiers == nil {
+		return nil
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n == "" || seen[n] {
+			continue
 		}
-		p, err := fn(context.WithoutCancel(ctx), k.cfg)
+		seen[n] = true
+		tn, ok := c.tierName(ctx, n)
+		if !ok {
+			return errors.New("the store's identity is unknown")
+		}
+		for _, t := range c.tiers.values {
+			if err := t.Delete(ctx, tn); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, t := range c.tiers.lists {
+		if err := t.Purge(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// tierFailure is the error of an Update whose write landed in the store
+// but whose invalidation of a cache tier failed.
+type tierFailure struct{ err error }
+
+func (e *tierFailure) Error() string {
+	return "the store holds the new value, but a cache tier could not be invalidated and may serve the old one until its TTL ends: " + e.err.Error()
+}
+
+func (e *tierFailure) Unwrap() error { return e.err }
+
+// withheld hides the store's message of a failed Update, which may quote
+// the value in any form (whole, escaped, cut): it keeps the error code and
+// the error itself for errors.Is and errors.As.
+func withheld(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return &withheldErr{err: err, msg: "not found"}
+	}
+	var coded interface{ ErrorCode() string }
+	msg := "the store refused the update"
+	if errors.As(err, &coded) {
+		msg += " (" + coded.ErrorCode() + ")"
+	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &withheldErr{err: err, msg: msg + "; its message is withheld because it may quote the value"}
+}
+
+type withheldErr struct {
+	err error
+	msg string
+}
+
+func (e *withheldErr) Error() string { return e.msg }
+func (e *withheldErr) Unwrap() error { return e.err }
+
+// PathExists reports whether path exists: for Parameter Store, a parameter
+// name or a path with parameters below it; for Secrets Manager, a secret
+// name. With KeyPath, whether the key path exists in that JSON secret.
+func (c *Client) PathExists(ctx context.Context, path string, opts ...Option) (bool, error) {
+	o, err := parseCall(opts)
+	if err == nil && o.hasDef {
+		err = invalidf("Default does not apply to PathExists")
+	}
+	if err == nil {
+		err = c.check(ctx, driver.OpPathExists, path, &o)
+	}
+	if err != nil {
+		return false, c.fail("path-exists", path, err)
+	}
+	if pc, ok := c.store.(driver.PathChecker); ok && len(o.keys) == 0 {
+		if _, ok := c.mem.fresh(keyOf(path, o.q)); ok && !o.noCache {
+			return true, nil
+		}
+		exists, err := c.pathExists(ctx, pc, path)
 		if err != nil {
-			return nil, err
+			return false, c.fail("path-exists", path, err)
 		}
-		if p == nil {
-			return nil, errors.New("s1crets: provider " + k.name + " returned a nil Provider")
-		}
-		registry.mu.Lock()
-		registry.open[k] = p
-		if k.cfg == (Config{}) {
-			m := maps.Clone(*defaults.Load())
-			m[k.name] = p
-			defaults.Store(&m)
-		}
-		registry.mu.Unlock()
-		return p, nil
-	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, &Error{Op: "open", Provider: k.name, Err: r.Err}
-		}
-		return r.Val.(Provider), nil
-	case <-ctx.Done():
-		return nil, &Error{Op: "open", Provider: k.name, Err: ctx.Err()}
+		return exists, nil
 	}
+	_, err = c.Get(ctx, path, opts...)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return false, c.fail("path-exists", path, e.Err)
+	}
+	return false, err
 }
 
-func flightName(k instanceKey) string {
-	// %+v prints the EncryptionKey redacted: its digest tells keys apart.
-	return fmt.Sprintf("%q %+v %s", k.name, k.cfg, hashKey(k.cfg.Cache.EncryptionKey))
-}
-
-func unknown(name string) error {
-	known := strings.Join(Providers(), ", ")
-	if known == "" {
-		known = "none"
-	}
-	what := strconv.Quote(name)
-	if name == "" {
-		what = "(empty name)"
-	}
-	return &Error{Op: "open", Err: fmt.Errorf("%w %s; registered providers: %s; the import %s registers aws.ps and aws.sm",
-		ErrUnknownProvider, what, known, awsImport)}
+func (c *Client) pathExists(ctx context.Context, pc driver.PathChecker, path string) (ok bool, err error) {
+	defer recoverInto(c.name, &err)
+	return pc.PathExists(ctx, path)
 }

@@ -18,24 +18,35 @@
 //
 // # Simple API and providers
 //
-// Get, GetByPath, Update and PathExists take a provider name. They use the
-// instance that Open returns for that name and the provider-level options
-// (Retry, Timeout, Cache): one instance, and so one cache, per name and
-// options. For more control, build a provider with its package's
-// constructor (aws.NewParameterStore, aws.NewSecretsManager, memory.New) and
-// call its methods; every provider implements Provider.
+// Get, GetByPath, GetMany, Update and PathExists take a provider name. They
+// use the instance that Open returns for that name and the provider-level
+// options (Retry, Timeout, Cache): one instance, and so one cache, per name
+// and options; Close closes them all. For more control, build a provider
+// with its package's constructor (aws.NewParameterStore,
+// aws.NewSecretsManager, memory.New) and call its methods; every provider is
+// a *Client and implements Provider.
 //
 // # Caching
 //
 // Every provider caches what it reads in memory: 1000 entries and 15
 // minutes by default (CacheConfig). Concurrent misses of one secret make one
-// remote call. Update drops the secret and every cached listing. NoCache
-// bypasses the cache for one read. CacheConfig also offers refresh-ahead,
-// TTL jitter, serving stale values while AWS throttles (MaxStale), a disk
-// tier shared by the processes of a machine (OnDisk) and a Redis tier shared
-// by a fleet (RedisURL), both encrypted with an EncryptionKey.
+// remote call. Update drops every cached form of the secret and every
+// cached listing. NoCache asks the store for one read. CacheConfig also
+// offers refresh-ahead, TTL jitter, serving stale values while AWS throttles
+// (MaxStale), a disk tier shared by the processes of a machine (OnDisk) and
+// a Redis tier shared by a fleet (RedisURL, with the import of package
+// redistier), both encrypted with an EncryptionKey and both keyed by the
+// AWS identity that read them.
 //
-// GetMany reads many secrets in as few remote calls as the store allows.
+// Every read that memory cannot answer goes one way: memory, disk, Redis
+// (with a fleet-wide lock, so that a fleet fetches a secret once), the
+// store, then back to every tier. The contract that this pipeline keeps:
+// an entry is never served to another identity, region or endpoint; once
+// Update returns, every read returns the new value; NoCache always asks the
+// store; no read waits past its context and no fetch runs without a
+// deadline; no value is served more than TTL after the store answered it
+// (MaxStale aside); a hit allocates nothing and a miss costs the same in a
+// cache of a thousand or a million entries.
 //
 // # Key paths
 //
@@ -56,23 +67,42 @@ import (
 	"errors"
 )
 
-// openFor splits opts and opens the provider for the simple API.
-func openFor(ctx context.Context, provider string, opts []Option) (Provider, []Option, error) {
-	popts, copts, err := split(opts)
+// openFor splits opts and opens the provider for the simple API. With no
+// provider-level options it is a lock-free lookup.
+func openFor(ctx context.Context, provider string, opts []Option) (*Client, []Option, error) {
+	if ctx == nil {
+		return nil, nil, &Error{Op: "open", Provider: provider, Err: errNilContext}
+	}
+	levels := 0
+	for _, o := range opts {
+		if isProviderLevel(o) {
+			levels++
+		}
+	}
+	if levels == 0 {
+		if c, ok := (*defaults.Load())[provider]; ok {
+			return c, opts, nil
+		}
+		c, err := open(ctx, provider, defaultSettings)
+		return c, opts, err
+	}
+	popts, copts := make([]Option, 0, levels), make([]Option, 0, len(opts)-levels)
+	for _, o := range opts {
+		if isProviderLevel(o) {
+			popts = append(popts, o)
+		} else {
+			copts = append(copts, o)
+		}
+	}
+	s, err := parseProvider(popts)
 	if err != nil {
 		return nil, nil, &Error{Op: "open", Provider: provider, Err: err}
 	}
-	var cfg Config
-	if len(popts) > 0 {
-		if cfg, err = parseConfig(popts); err != nil {
-			return nil, nil, &Error{Op: "open", Provider: provider, Err: err}
-		}
-	}
-	p, err := open(ctx, instanceKey{provider, cfg})
-	return p, copts, err
+	c, err := open(ctx, provider, s)
+	return c, copts, err
 }
 
-// Get returns the secret at path from the named provider; see Provider.Get.
+// Get returns the secret at path from the named provider; see Client.Get.
 // Provider-level options (Retry, Timeout, Cache) select the instance.
 func Get(ctx context.Context, provider, path string, opts ...Option) (Value, error) {
 	p, copts, err := openFor(ctx, provider, opts)
@@ -83,7 +113,7 @@ func Get(ctx context.Context, provider, path string, opts ...Option) (Value, err
 }
 
 // GetByPath returns the secrets below path from the named provider; see
-// Provider.GetByPath.
+// Client.GetByPath.
 func GetByPath(ctx context.Context, provider, path string, opts ...Option) (map[string]Value, error) {
 	p, copts, err := openFor(ctx, provider, opts)
 	if err != nil {
@@ -92,8 +122,18 @@ func GetByPath(ctx context.Context, provider, path string, opts ...Option) (map[
 	return p.GetByPath(ctx, path, copts...)
 }
 
+// GetMany reads many secrets from the named provider in as few remote calls
+// as the store allows; see Client.GetMany.
+func GetMany(ctx context.Context, provider string, names []string, opts ...Option) (Many, error) {
+	p, copts, err := openFor(ctx, provider, opts)
+	if err != nil {
+		return Many{}, err
+	}
+	return p.GetMany(ctx, names, copts...)
+}
+
 // Update replaces the value of the secret at path in the named provider;
-// see Provider.Update.
+// see Client.Update.
 func Update(ctx context.Context, provider, path, value string, opts ...Option) error {
 	p, copts, err := openFor(ctx, provider, opts)
 	if err != nil {
@@ -103,7 +143,7 @@ func Update(ctx context.Context, provider, path, value string, opts ...Option) e
 }
 
 // PathExists reports whether path exists in the named provider; see
-// Provider.PathExists.
+// Client.PathExists.
 func PathExists(ctx context.Context, provider, path string, opts ...Option) (bool, error) {
 	p, copts, err := openFor(ctx, provider, opts)
 	if err != nil {
@@ -112,36 +152,4 @@ func PathExists(ctx context.Context, provider, path string, opts ...Option) (boo
 	return p.PathExists(ctx, path, copts...)
 }
 
-// ManyGetter is a Provider that reads many secrets in few remote calls.
-// Every provider built on Cached (all of this module's) is one.
-type ManyGetter interface {
-	GetMany(ctx context.Context, names []string, opts ...Option) (Many, error)
-}
-
-// GetMany reads many secrets from the named provider in as few remote calls
-// as the store allows; see Cached.GetMany. A missing name is reported in
-// Many.Missing; call Many.Err to treat it as an error.
-func GetMany(ctx context.Context, provider string, names []string, opts ...Option) (Many, error) {
-	p, copts, err := openFor(ctx, provider, opts)
-	if err != nil {
-		return Many{}, err
-	}
-	if mg, ok := p.(ManyGetter); ok {
-		return mg.GetMany(ctx, names, copts...)
-	}
-	res := Many{Values: map[string]Value{}, Failed: map[string]error{}}
-	for _, n := range names {
-		v, err := p.Get(ctx, n, copts...)
-		switch {
-		case err == nil:
-			res.Values[n] = v
-		case errors.Is(err, ErrNotFound):
-			res.Missing = append(res.Missing, n)
-		case errors.Is(err, ErrInvalid) || ctx.Err() != nil:
-			return Many{}, err
-		default:
-			res.Failed[n] = err
-		}
-	}
-	return res, nil
-}
+func joinErrors(errs []error) error { return errors.Join(errs...) }

@@ -139,20 +139,15 @@ type Config struct {
 type Opener func(ctx context.Context, cfg Config) (Store, error)
 
 // Option is the type of every option of package s1crets (s1crets.Option):
-// the root's own and the settings of provider packages (see NewSetting).
-type Option interface{ isOption() }
+// the root's own and the settings of provider packages. It carries one
+// value; the root recognises its own types and hands every other value to
+// the provider's Opener in Config.Settings. The zero Option is invalid.
+type Option struct{ v any }
 
-// Func is an Option that the root package applies to its own settings.
-// Provider packages use NewSetting instead.
-type Func func(settings any)
+// NewSetting returns an Option that carries v, a provider's own setting (a
+// region, a role), to its Opener in Config.Settings. v must be comparable
+// for the memoized instances of s1crets.Open.
+func NewSetting(v any) Option { return Option{v} }
 
-func (Func) isOption() {}
-
-// Setting is an Option that carries a provider's own setting (a region, a
-// role) to its Opener, in Config.Settings.
-type Setting struct{ V any }
-
-func (Setting) isOption() {}
-
-// NewSetting returns an Option that carries v to the provider's Opener.
-func NewSetting(v any) Option { return Setting{v} }
+// Value returns what the Option carries.
+func (o Option) Value() any { return o.v }

@@ -87,7 +87,7 @@ func (f *awsFlags) check(fs *flag.FlagSet) error {
 // starts with a cold cache anyway; --no-cache turns the cache off
 // altogether.
 func (f *awsFlags) open(ctx context.Context) (s1crets.Provider, error) {
-	opts := []aws.Option{aws.WithRetry(f.retry), aws.WithTimeout(time.Duration(f.timeout))}
+	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(time.Duration(f.timeout))}
 	if f.region != "" {
 		opts = append(opts, aws.WithRegion(f.region))
 	}
@@ -100,7 +100,7 @@ func (f *awsFlags) open(ctx context.Context) (s1crets.Provider, error) {
 		}))
 	}
 	if f.noCache {
-		opts = append(opts, aws.WithCache(s1crets.CacheConfig{Disabled: true}))
+		opts = append(opts, s1crets.Cache(s1crets.CacheConfig{Disabled: true}))
 	}
 	if f.provider == aws.ParameterStoreName {
 		return aws.NewParameterStore(ctx, opts...)

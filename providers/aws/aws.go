@@ -35,9 +35,17 @@
 //
 // # Retry and timeout
 //
-// WithRetry is the total number of attempts of a call (default 3), on the
-// SDK's standard retryer; WithTimeout bounds connecting and waiting for an
-// answer in each attempt (default 5s).
+// s1crets.Retry is the total number of attempts of a call (default 3), on
+// the SDK's standard retryer; s1crets.Timeout bounds each attempt's whole
+// exchange, from connecting to reading the last byte of the answer (default
+// 5s).
+//
+// # Cache tiers and identity
+//
+// The disk and Redis tiers of s1crets.CacheConfig keep entries apart by who
+// read them: the account and principal that STS GetCallerIdentity names
+// (one call per provider, made before its first tier access; it needs no
+// IAM permission), the region and the endpoint.
 package aws
 
 import (
@@ -46,6 +54,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -58,6 +68,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/driver"
 )
 
 // Provider names registered by this package.
@@ -67,44 +78,41 @@ const (
 )
 
 func init() {
-	s1crets.Register(ParameterStoreName, func(ctx context.Context, c s1crets.Config) (s1crets.Provider, error) {
-		return NewParameterStore(ctx, fromConfig(c)...)
+	s1crets.Register(ParameterStoreName, func(ctx context.Context, c driver.Config) (driver.Store, error) {
+		return openParameterStore(ctx, c)
 	})
-	s1crets.Register(SecretsManagerName, func(ctx context.Context, c s1crets.Config) (s1crets.Provider, error) {
-		return NewSecretsManager(ctx, fromConfig(c)...)
+	s1crets.Register(SecretsManagerName, func(ctx context.Context, c driver.Config) (driver.Store, error) {
+		return openSecretsManager(ctx, c)
 	})
 }
 
-func fromConfig(c s1crets.Config) []Option {
-	return []Option{WithRetry(c.RetryOrDefault()), WithTimeout(c.TimeoutOrDefault()), WithCache(c.Cache)}
-}
+// An Option configures NewParameterStore and NewSecretsManager: this
+// package's own (WithRegion, WithAssumeRole, WithConfig) and the root's
+// provider-level options (s1crets.Retry, s1crets.Timeout, s1crets.Cache).
+type Option = s1crets.Option
 
-// An Option configures NewParameterStore and NewSecretsManager.
-type Option func(*settings)
+// The settings of this package, carried by Options to the Opener.
+type (
+	regionSetting string
+	roleSetting   struct {
+		arn, session string
+		opts         []func(*stscreds.AssumeRoleOptions)
+	}
+	configSetting struct{ cfg *awssdk.Config }
+)
 
 type settings struct {
-	region     string
-	roleARN    string
-	session    string
-	roleOpts   []func(*stscreds.AssumeRoleOptions)
-	cache      s1crets.CacheConfig
-	retry      int
-	timeout    time.Duration
-	cfg        *awssdk.Config
-	imdsWait   time.Duration
-	invalidArg error
+	region   string
+	role     *roleSetting
+	retry    int
+	timeout  time.Duration
+	cfg      *awssdk.Config
+	imdsWait time.Duration
 }
 
 // WithRegion sets the AWS region, before the SDK's chain and the instance
 // metadata.
-func WithRegion(region string) Option {
-	return func(s *settings) {
-		if region == "" {
-			s.invalidArg = errors.New("WithRegion: empty region")
-		}
-		s.region = region
-	}
-}
+func WithRegion(region string) Option { return driver.NewSetting(regionSetting(region)) }
 
 // WithAssumeRole makes every call with the credentials of the role roleARN,
 // assumed with the base credentials. sessionName defaults to "s1crets", the
@@ -114,91 +122,80 @@ func WithRegion(region string) Option {
 //	aws.WithAssumeRole(arn, "", func(o *stscreds.AssumeRoleOptions) {
 //		o.ExternalID = awssdk.String("my-external-id")
 //	})
+//
+// With opts, the option is for the constructors only: Open and the simple
+// API memoize instances by comparable options.
 func WithAssumeRole(roleARN, sessionName string, opts ...func(*stscreds.AssumeRoleOptions)) Option {
-	return func(s *settings) {
-		if roleARN == "" {
-			s.invalidArg = errors.New("WithAssumeRole: empty role ARN")
-		}
-		for i, o := range opts {
-			if o == nil {
-				s.invalidArg = fmt.Errorf("WithAssumeRole: option %d is nil", i+1)
-			}
-		}
-		s.roleARN, s.session, s.roleOpts = roleARN, sessionName, opts
+	if len(opts) == 0 {
+		return driver.NewSetting(roleARNSetting{roleARN, sessionName})
 	}
+	return driver.NewSetting(&roleSetting{arn: roleARN, session: sessionName, opts: opts})
 }
 
-// WithCache configures the provider's cache (default 1000 entries, 15
-// minutes).
-func WithCache(c s1crets.CacheConfig) Option { return func(s *settings) { s.cache = c } }
-
-// WithRetry sets the total number of attempts of each call (default 3,
-// at least 1).
-func WithRetry(attempts int) Option {
-	return func(s *settings) {
-		if attempts < 1 {
-			s.invalidArg = fmt.Errorf("WithRetry(%d): the number of attempts must be at least 1", attempts)
-		}
-		s.retry = attempts
-	}
-}
-
-// WithTimeout sets the connect and read timeout of each attempt (default
-// 5s).
-func WithTimeout(d time.Duration) Option {
-	return func(s *settings) {
-		if d <= 0 {
-			s.invalidArg = fmt.Errorf("WithTimeout(%v): the timeout must be positive", d)
-		}
-		s.timeout = d
-	}
-}
+// roleARNSetting is WithAssumeRole without options: comparable, so that
+// Open can memoize it.
+type roleARNSetting struct{ arn, session string }
 
 // WithConfig uses cfg instead of loading the SDK's default configuration.
-// Retry and timeout still apply: the retryer of cfg gets WithRetry's
+// Retry and timeout still apply: the retryer of cfg gets s1crets.Retry's
 // number of attempts, and its HTTP client (when it is the SDK's
-// BuildableClient or nil) WithTimeout's timeouts.
+// BuildableClient or nil) s1crets.Timeout's timeout.
 func WithConfig(cfg awssdk.Config) Option {
-	return func(s *settings) { c := cfg.Copy(); s.cfg = &c }
+	c := cfg.Copy()
+	return driver.NewSetting(configSetting{&c})
 }
 
 // imdsDeadline bounds the question to the instance metadata service.
 const imdsDeadline = 1200 * time.Millisecond
 
-func parseOptions(name string, opts []Option) (settings, error) {
-	s := settings{retry: s1crets.DefaultRetry, timeout: s1crets.DefaultTimeout, session: "s1crets", imdsWait: imdsDeadline}
-	for i, o := range opts {
-		if o == nil {
-			return s, invalid(name, fmt.Errorf("option %d of %d is nil", i+1, len(opts)))
-		}
-		o(&s)
-		if s.invalidArg != nil {
-			return s, invalid(name, s.invalidArg)
+// parseSettings reads this package's settings from the Opener's Config.
+func parseSettings(c driver.Config) (settings, error) {
+	s := settings{retry: c.Retry, timeout: c.Timeout, imdsWait: imdsDeadline}
+	for _, x := range c.Settings {
+		switch v := x.(type) {
+		case regionSetting:
+			if v == "" {
+				return s, invalid(errors.New("WithRegion: empty region"))
+			}
+			s.region = string(v)
+		case roleARNSetting:
+			s.role = &roleSetting{arn: v.arn, session: v.session}
+		case *roleSetting:
+			s.role = v
+		case configSetting:
+			s.cfg = v.cfg
+		default:
+			return s, invalid(fmt.Errorf("%T is not an option of the AWS providers", x))
 		}
 	}
-	if s.session == "" {
-		s.session = "s1crets"
-	}
-	if err := s.cache.Validate(); err != nil {
-		return s, &s1crets.Error{Op: "new", Provider: name, Err: err}
+	if s.role != nil {
+		if s.role.arn == "" {
+			return s, invalid(errors.New("WithAssumeRole: empty role ARN"))
+		}
+		for i, o := range s.role.opts {
+			if o == nil {
+				return s, invalid(fmt.Errorf("WithAssumeRole: option %d is nil", i+1))
+			}
+		}
+		if s.role.session == "" {
+			s.role = &roleSetting{arn: s.role.arn, session: "s1crets", opts: s.role.opts}
+		}
 	}
 	return s, nil
 }
 
-func invalid(name string, err error) error {
-	return &s1crets.Error{Op: "new", Provider: name, Err: fmt.Errorf("%w: %w", s1crets.ErrInvalid, err)}
-}
+func invalid(err error) error { return fmt.Errorf("%w: %w", s1crets.ErrInvalid, err) }
 
 // loadConfig builds the aws.Config of a provider: the SDK's or the given
 // one, a region, retry and timeout, and the assumed role's credentials.
-func loadConfig(ctx context.Context, name string, s settings) (awssdk.Config, error) {
+func loadConfig(ctx context.Context, s settings) (awssdk.Config, error) {
 	var cfg awssdk.Config
 	if s.cfg != nil {
 		cfg = *s.cfg
 	} else {
 		var err error
 		if cfg, err = config.LoadDefaultConfig(ctx); err != nil {
-			return cfg, &s1crets.Error{Op: "new", Provider: name, Err: err}
+			return cfg, err
 		}
 	}
 	if s.region != "" {
@@ -207,9 +204,8 @@ func loadConfig(ctx context.Context, name string, s settings) (awssdk.Config, er
 	if cfg.Region == "" {
 		region, err := regionFromIMDS(ctx, cfg, s.imdsWait)
 		if err != nil {
-			return cfg, &s1crets.Error{Op: "new", Provider: name, Err: fmt.Errorf(
-				"no AWS region: set AWS_REGION, a region in the shared config file, or aws.WithRegion; "+
-					"the EC2 instance metadata service gave none (%w)", err)}
+			return cfg, fmt.Errorf("no AWS region: set AWS_REGION, a region in the shared config file, "+
+				"or the option aws.WithRegion; the EC2 instance metadata service gave none (%w)", err)
 		}
 		cfg.Region = region
 	}
@@ -229,17 +225,17 @@ func loadConfig(ctx context.Context, name string, s settings) (awssdk.Config, er
 
 	switch c := cfg.HTTPClient.(type) {
 	case nil:
-		cfg.HTTPClient = withTimeouts(awshttp.NewBuildableClient(), s.timeout)
+		cfg.HTTPClient = attemptClient{withTimeouts(awshttp.NewBuildableClient(), s.timeout), s.timeout}
 	case *awshttp.BuildableClient:
-		cfg.HTTPClient = withTimeouts(c, s.timeout)
+		cfg.HTTPClient = attemptClient{withTimeouts(c, s.timeout), s.timeout}
 	}
 
-	if s.roleARN != "" {
+	if s.role != nil {
 		stsClient := sts.NewFromConfig(cfg)
-		role := stscreds.NewAssumeRoleProvider(stsClient, s.roleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = s.session
+		role := stscreds.NewAssumeRoleProvider(stsClient, s.role.arn, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = s.role.session
 			o.Duration = time.Hour
-			for _, f := range s.roleOpts {
+			for _, f := range s.role.opts {
 				f(o)
 			}
 		})
@@ -248,8 +244,11 @@ func loadConfig(ctx context.Context, name string, s settings) (awssdk.Config, er
 	return cfg, nil
 }
 
+// withTimeouts bounds each attempt: connecting, the TLS handshake, the
+// headers and, through the client's Timeout, the whole exchange with the
+// body, so that an answer that stalls mid-body fails the attempt.
 func withTimeouts(c *awshttp.BuildableClient, d time.Duration) *awshttp.BuildableClient {
-	return c.WithDialerOptions(func(dl *net.Dialer) { dl.Timeout = d }).
+	return c.WithTimeout(d).WithDialerOptions(func(dl *net.Dialer) { dl.Timeout = d }).
 		WithTransportOptions(func(tr *http.Transport) {
 			tr.TLSHandshakeTimeout = d
 			tr.ResponseHeaderTimeout = d
@@ -295,7 +294,7 @@ func code(err error) string {
 // that errors.As reaches the SDK's types.
 func mapError(err error) error {
 	if err != nil && notFoundCodes[code(err)] {
-		return s1crets.NotFound(err)
+		return driver.NotFound(err)
 	}
 	return err
 }
@@ -320,8 +319,43 @@ func errEmptyAnswer(op string) error {
 	return fmt.Errorf("%s: the answer holds no data", op)
 }
 
-// namespace names what a provider reads, for the shared cache tiers: the
-// region, the endpoint (AWS's or an emulator's) and the assumed role.
-func namespace(cfg awssdk.Config, s settings) string {
-	return cfg.Region + "|" + awssdk.ToString(cfg.BaseEndpoint) + "|" + s.roleARN
+// identity names who reads and where, for the disk and shared tiers
+// (driver.Identifier): the account and principal that STS
+// GetCallerIdentity reports (asked once per provider, with the provider's
+// own credentials, role included), the region and the endpoint. A session
+// of an assumed role is named by its role: sessions of one role share
+// entries, as they share the role's permissions.
+type identity struct {
+	sts    *sts.Client
+	region string
+	url    string
+
+	mu sync.Mutex // guards id
+	id string
+}
+
+func newIdentity(cfg awssdk.Config) *identity {
+	return &identity{sts: sts.NewFromConfig(cfg), region: cfg.Region, url: awssdk.ToString(cfg.BaseEndpoint)}
+}
+
+// Identity implements driver.Identifier.
+func (i *identity) Identity(ctx context.Context) (string, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.id != "" {
+		return i.id, nil
+	}
+	out, err := i.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", err
+	}
+	principal := awssdk.ToString(out.Arn)
+	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION -> .../ROLE
+	if j := strings.Index(principal, ":assumed-role/"); j >= 0 {
+		if k := strings.LastIndexByte(principal, '/'); k > j+len(":assumed-role/") {
+			principal = principal[:k]
+		}
+	}
+	i.id = awssdk.ToString(out.Account) + "|" + principal + "|" + i.region + "|" + i.url
+	return i.id, nil
 }

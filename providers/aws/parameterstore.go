@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/driver"
 )
 
 // ssmAPI is the part of the SSM client that ParameterStore uses.
@@ -29,43 +30,43 @@ var _ ssmAPI = (*ssm.Client)(nil)
 const ReferencePrefix = "/aws/reference/secretsmanager/"
 
 // ParameterStore reads and updates AWS Systems Manager Parameter Store
-// parameters. Its methods are those of s1crets.Provider (through the
-// embedded s1crets.Cached): Get, GetByPath, Update, PathExists. It is safe
-// for concurrent use.
+// parameters. Its methods are those of *s1crets.Client (Get, GetByPath,
+// GetMany, Update, PathExists, Close). It is safe for concurrent use.
 type ParameterStore struct {
-	*s1crets.Cached
-	ps *parameterStore
+	*s1crets.Client
 }
 
 // NewParameterStore returns a Parameter Store provider. The options set
 // the region, a role to assume, the cache, retry and timeout; without them
-// the SDK's default configuration applies.
+// the SDK's default configuration applies. Close it when done.
 func NewParameterStore(ctx context.Context, opts ...Option) (*ParameterStore, error) {
-	s, err := parseOptions(ParameterStoreName, opts)
+	c, err := s1crets.New(ctx, ParameterStoreName, func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
+		return openParameterStore(ctx, cfg)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadConfig(ctx, ParameterStoreName, s)
-	if err != nil {
-		return nil, err
-	}
-	ps := &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials, ns: namespace(cfg, s)}
-	c, err := s1crets.NewCached(ParameterStoreName, ps, s.cache)
-	if err != nil {
-		return nil, err
-	}
-	return &ParameterStore{Cached: c, ps: ps}, nil
+	return &ParameterStore{c}, nil
 }
 
-// parameterStore is the s1crets.Backend of Parameter Store.
+func openParameterStore(ctx context.Context, c driver.Config) (*parameterStore, error) {
+	s, err := parseSettings(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg)}, nil
+}
+
+// parameterStore is the driver.Store of Parameter Store.
 type parameterStore struct {
 	client ssmAPI
 	creds  awssdk.CredentialsProvider
-	ns     string
+	*identity
 }
-
-// Namespace implements s1crets.Namespacer.
-func (p *parameterStore) Namespace() string { return p.ns }
 
 func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt bool) (*types.Parameter, error) {
 	out, err := renewing(p.creds, func() (*ssm.GetParameterOutput, error) {
@@ -80,16 +81,23 @@ func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt 
 	return out.Parameter, nil
 }
 
-// Fetch reads one parameter, or walks a Secrets Manager reference.
-func (p *parameterStore) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
+// Get reads one parameter, or walks a Secrets Manager reference.
+func (p *parameterStore) Get(ctx context.Context, path string, q driver.Query) (driver.Secret, error) {
 	if strings.HasPrefix(path, ReferencePrefix) {
-		return p.reference(ctx, path, q)
+		v, err := p.reference(ctx, path, q)
+		if err != nil {
+			return driver.Secret{}, err
+		}
+		if v.IsBinary() {
+			return driver.Secret{Name: path, Binary: v.Bytes()}, nil
+		}
+		return driver.Secret{Name: path, Text: v.Text()}, nil
 	}
 	param, err := p.getParameter(ctx, path, q.Decrypt)
 	if err != nil {
-		return s1crets.Value{}, err
+		return driver.Secret{}, err
 	}
-	return s1crets.NewValue(awssdk.ToString(param.Value)), nil
+	return driver.Secret{Name: awssdk.ToString(param.Name), Text: awssdk.ToString(param.Value)}, nil
 }
 
 // reference reads ReferencePrefix+"NAME/k1/k2": it tries the whole path,
@@ -97,7 +105,7 @@ func (p *parameterStore) Fetch(ctx context.Context, path string, q s1crets.Query
 // looks up the rest of the path as keys of the secret's JSON. Keys left
 // over on a secret that is not JSON are ErrNotFound (the original ignored
 // them).
-func (p *parameterStore) reference(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
+func (p *parameterStore) reference(ctx context.Context, path string, q driver.Query) (s1crets.Value, error) {
 	for name := path; len(name) > len(ReferencePrefix); {
 		param, err := p.getParameter(ctx, name, q.Decrypt)
 		if err == nil {
@@ -113,12 +121,12 @@ func (p *parameterStore) reference(ctx context.Context, path string, q s1crets.Q
 		}
 		name = name[:strings.LastIndexByte(name, '/')]
 	}
-	return s1crets.Value{}, s1crets.ErrNotFound
+	return s1crets.Value{}, driver.ErrNotFound
 }
 
-// FetchByPath reads every parameter below path, all pages.
-func (p *parameterStore) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
-	out := make(map[string]s1crets.Value)
+// GetByPath reads every parameter below path, all pages.
+func (p *parameterStore) GetByPath(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {
+	out := make(map[string]driver.Secret)
 	in := &ssm.GetParametersByPathInput{
 		Path: &path, Recursive: &q.Recursive, WithDecryption: &q.Decrypt, MaxResults: awssdk.Int32(10),
 	}
@@ -129,7 +137,8 @@ func (p *parameterStore) FetchByPath(ctx context.Context, path string, q s1crets
 			return nil, mapError(err)
 		}
 		for _, param := range page.Parameters {
-			out[awssdk.ToString(param.Name)] = s1crets.NewValue(awssdk.ToString(param.Value))
+			name := awssdk.ToString(param.Name)
+			out[name] = driver.Secret{Name: name, Text: awssdk.ToString(param.Value)}
 		}
 	}
 	return out, nil
@@ -152,15 +161,15 @@ func (p *parameterStore) describe(ctx context.Context, name string) (*types.Para
 			}
 		}
 	}
-	return nil, s1crets.ErrNotFound
+	return nil, driver.ErrNotFound
 }
 
-// Store overwrites an existing parameter, keeping its type, KMS key,
+// Update overwrites an existing parameter, keeping its type, KMS key,
 // description, tier, data type and allowed pattern.
-func (p *parameterStore) Store(ctx context.Context, path, value string) error {
+func (p *parameterStore) Update(ctx context.Context, path, value string) (string, error) {
 	meta, err := p.describe(ctx, path)
 	if err != nil {
-		return err
+		return "", err
 	}
 	in := &ssm.PutParameterInput{
 		Name:           &path,
@@ -176,7 +185,7 @@ func (p *parameterStore) Store(ctx context.Context, path, value string) error {
 		in.KeyId = meta.KeyId
 	}
 	_, err = renewing(p.creds, func() (*ssm.PutParameterOutput, error) { return p.client.PutParameter(ctx, in) })
-	return mapError(err)
+	return path, mapError(err)
 }
 
 // PathExists reports whether a parameter is named path, or has a name
@@ -186,7 +195,7 @@ func (p *parameterStore) Store(ctx context.Context, path, value string) error {
 func (p *parameterStore) PathExists(ctx context.Context, path string) (bool, error) {
 	if strings.HasPrefix(path, ReferencePrefix) {
 		// Not listed by DescribeParameters: ask through the walk.
-		_, err := p.reference(ctx, path, s1crets.DefaultQuery)
+		_, err := p.reference(ctx, path, driver.DefaultQuery())
 		if isNotFound(err) {
 			return false, nil
 		}
@@ -215,4 +224,4 @@ func (p *parameterStore) PathExists(ctx context.Context, path string) (bool, err
 	return false, nil
 }
 
-func isNotFound(err error) bool { return err != nil && errors.Is(err, s1crets.ErrNotFound) }
+func isNotFound(err error) bool { return err != nil && errors.Is(err, driver.ErrNotFound) }

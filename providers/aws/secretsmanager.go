@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/driver"
 )
 
 // smAPI is the part of the Secrets Manager client that SecretsManager uses.
@@ -27,51 +28,52 @@ var _ smAPI = (*secretsmanager.Client)(nil)
 const batchSize = 20
 
 // SecretsManager reads and updates AWS Secrets Manager secrets. Its methods
-// are those of s1crets.Provider (through the embedded s1crets.Cached): Get,
-// GetByPath, Update, PathExists. It is safe for concurrent use.
+// are those of *s1crets.Client (Get, GetByPath, GetMany, Update,
+// PathExists, Close). It is safe for concurrent use.
 type SecretsManager struct {
-	*s1crets.Cached
-	sm *secretsManager
+	*s1crets.Client
 }
 
 // NewSecretsManager returns a Secrets Manager provider. The options set the
 // region, a role to assume, the cache, retry and timeout; without them the
-// SDK's default configuration applies.
+// SDK's default configuration applies. Close it when done.
 func NewSecretsManager(ctx context.Context, opts ...Option) (*SecretsManager, error) {
-	s, err := parseOptions(SecretsManagerName, opts)
+	c, err := s1crets.New(ctx, SecretsManagerName, func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
+		return openSecretsManager(ctx, cfg)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadConfig(ctx, SecretsManagerName, s)
-	if err != nil {
-		return nil, err
-	}
-	sm := &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials, ns: namespace(cfg, s)}
-	c, err := s1crets.NewCached(SecretsManagerName, sm, s.cache)
-	if err != nil {
-		return nil, err
-	}
-	return &SecretsManager{Cached: c, sm: sm}, nil
+	return &SecretsManager{c}, nil
 }
 
-// secretsManager is the s1crets.Backend of Secrets Manager.
+func openSecretsManager(ctx context.Context, c driver.Config) (*secretsManager, error) {
+	s, err := parseSettings(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg)}, nil
+}
+
+// secretsManager is the driver.Store of Secrets Manager.
 type secretsManager struct {
 	client smAPI
 	creds  awssdk.CredentialsProvider
-	ns     string
+	*identity
 }
 
-// Namespace implements s1crets.Namespacer.
-func (s *secretsManager) Namespace() string { return s.ns }
-
-func secretValue(bin []byte, str *string) s1crets.Value {
+func secretOf(name *string, bin []byte, str *string) driver.Secret {
 	if bin != nil {
-		return s1crets.NewBinaryValue(bin)
+		return driver.Secret{Name: awssdk.ToString(name), Binary: bin}
 	}
-	return s1crets.NewValue(awssdk.ToString(str))
+	return driver.Secret{Name: awssdk.ToString(name), Text: awssdk.ToString(str)}
 }
 
-func (s *secretsManager) get(ctx context.Context, id string, q s1crets.Query) (*secretsmanager.GetSecretValueOutput, error) {
+func (s *secretsManager) get(ctx context.Context, id string, q driver.Query) (*secretsmanager.GetSecretValueOutput, error) {
 	in := &secretsmanager.GetSecretValueInput{SecretId: &id}
 	if q.VersionStage != "" {
 		in.VersionStage = &q.VersionStage
@@ -91,20 +93,20 @@ func (s *secretsManager) get(ctx context.Context, id string, q s1crets.Query) (*
 	return out, nil
 }
 
-// Fetch reads one secret: its AWSCURRENT version, or the one that
+// Get reads one secret: its AWSCURRENT version, or the one that
 // VersionStage or VersionID select.
-func (s *secretsManager) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
+func (s *secretsManager) Get(ctx context.Context, path string, q driver.Query) (driver.Secret, error) {
 	out, err := s.get(ctx, path, q)
 	if err != nil {
-		return s1crets.Value{}, err
+		return driver.Secret{}, err
 	}
-	return secretValue(out.SecretBinary, out.SecretString), nil
+	return secretOf(out.Name, out.SecretBinary, out.SecretString), nil
 }
 
-// FetchByPath reads every secret whose name starts with path (the name
+// GetByPath reads every secret whose name starts with path (the name
 // filter of the original), 20 a call with BatchGetSecretValue. When that
 // call is denied, it lists the names and reads them one by one.
-func (s *secretsManager) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
+func (s *secretsManager) GetByPath(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {
 	out, err := s.batchByFilter(ctx, path, q)
 	switch c := code(err); {
 	case c == "AccessDeniedException":
@@ -121,8 +123,8 @@ func nameFilter(path string) []types.Filter {
 	return []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{path}}}
 }
 
-func (s *secretsManager) batchByFilter(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
-	out := make(map[string]s1crets.Value)
+func (s *secretsManager) batchByFilter(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {
+	out := make(map[string]driver.Secret)
 	in := &secretsmanager.BatchGetSecretValueInput{Filters: nameFilter(path), MaxResults: awssdk.Int32(batchSize)}
 	pages := secretsmanager.NewBatchGetSecretValuePaginator(s.client, in)
 	for pages.HasMorePages() {
@@ -138,7 +140,7 @@ func (s *secretsManager) batchByFilter(ctx context.Context, path string, q s1cre
 			}
 		}
 		for _, v := range page.SecretValues {
-			out[awssdk.ToString(v.Name)] = secretValue(v.SecretBinary, v.SecretString)
+			out[awssdk.ToString(v.Name)] = secretOf(v.Name, v.SecretBinary, v.SecretString)
 		}
 	}
 	return out, nil
@@ -154,7 +156,7 @@ func batchError(e types.APIErrorType) error {
 // oneByOne lists the names with ListSecrets and reads each secret with
 // GetSecretValue, a few at a time: the original's way, for callers that
 // may not call BatchGetSecretValue.
-func (s *secretsManager) oneByOne(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
+func (s *secretsManager) oneByOne(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {
 	var names []string
 	in := &secretsmanager.ListSecretsInput{Filters: nameFilter(path), MaxResults: awssdk.Int32(100)}
 	pages := secretsmanager.NewListSecretsPaginator(s.client, in)
@@ -167,27 +169,27 @@ func (s *secretsManager) oneByOne(ctx context.Context, path string, q s1crets.Qu
 			names = append(names, awssdk.ToString(e.Name))
 		}
 	}
-	values := make([]s1crets.Value, len(names))
+	values := make([]driver.Secret, len(names))
 	ok := make([]bool, len(names))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for i, name := range names {
 		g.Go(func() error {
-			out, err := s.get(gctx, name, s1crets.Query{})
+			out, err := s.get(gctx, name, driver.Query{})
 			if err != nil {
 				if q.FailOnError {
 					return fmt.Errorf("secret %q: %w", name, err)
 				}
 				return nil
 			}
-			values[i], ok[i] = secretValue(out.SecretBinary, out.SecretString), true
+			values[i], ok[i] = secretOf(out.Name, out.SecretBinary, out.SecretString), true
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	m := make(map[string]s1crets.Value, len(names))
+	m := make(map[string]driver.Secret, len(names))
 	for i, name := range names {
 		if ok[i] {
 			m[name] = values[i]
@@ -196,12 +198,12 @@ func (s *secretsManager) oneByOne(ctx context.Context, path string, q s1crets.Qu
 	return m, nil
 }
 
-// Store writes a new version of an existing secret, as text or as bytes
+// Update writes a new version of an existing secret, as text or as bytes
 // like the current version.
-func (s *secretsManager) Store(ctx context.Context, path, value string) error {
-	cur, err := s.get(ctx, path, s1crets.Query{})
+func (s *secretsManager) Update(ctx context.Context, path, value string) (string, error) {
+	cur, err := s.get(ctx, path, driver.Query{})
 	if err != nil {
-		return err
+		return "", err
 	}
 	in := &secretsmanager.PutSecretValueInput{SecretId: &path}
 	if cur.SecretBinary != nil {
@@ -210,5 +212,5 @@ func (s *secretsManager) Store(ctx context.Context, path, value string) error {
 		in.SecretString = &value
 	}
 	_, err = renewing(s.creds, func() (*secretsmanager.PutSecretValueOutput, error) { return s.client.PutSecretValue(ctx, in) })
-	return mapError(err)
+	return awssdk.ToString(cur.Name), mapError(err)
 }

@@ -8,6 +8,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/s1crets/s1crets/driver"
 )
 
 // Limits of the stores' names, from the AWS documentation.
@@ -28,11 +30,24 @@ func validChars(s, extra string) bool {
 	return true
 }
 
-// Validate rejects names that Parameter Store would reject, before any
-// remote call.
-func (p *parameterStore) Validate(op, path string) error {
+// Validate rejects names that Parameter Store would reject, and options
+// that do not apply to it, before any remote call.
+func (p *parameterStore) Validate(op driver.Op, path string, q driver.Query) error {
+	switch {
+	case q.VersionStage != "":
+		return errors.New("VersionStage does not apply to Parameter Store: select a version with NAME:VERSION or NAME:LABEL")
+	case q.VersionID != "":
+		return errors.New("VersionID does not apply to Parameter Store: select a version with NAME:VERSION or NAME:LABEL")
+	case !q.FailOnError:
+		return errors.New("FailOnError does not apply to Parameter Store (it reads a path in pages and fails as a whole)")
+	case !q.Recursive && op != driver.OpGetByPath:
+		return errors.New("Recursive applies only to GetByPath")
+	}
+	if op == driver.OpGetMany {
+		op = driver.OpGet
+	}
 	if strings.HasPrefix(path, ReferencePrefix) {
-		if op != "get" && op != "path-exists" {
+		if op != driver.OpGet && op != driver.OpPathExists {
 			return fmt.Errorf("%q: %s is read-only: Get and PathExists read Secrets Manager secrets through it", path, ReferencePrefix)
 		}
 		if len(path) == len(ReferencePrefix) {
@@ -41,7 +56,7 @@ func (p *parameterStore) Validate(op, path string) error {
 		return nil // the rest is a secret name and JSON keys, checked by Secrets Manager
 	}
 	name := path
-	if op == "get" && !strings.HasPrefix(name, "arn:") {
+	if op == driver.OpGet && !strings.HasPrefix(name, "arn:") {
 		// GetParameter accepts NAME:VERSION and NAME:LABEL.
 		if i := strings.LastIndexByte(name, ':'); i > 0 {
 			if !validChars(name[i+1:], "_.-") || i == len(name)-1 {
@@ -50,7 +65,10 @@ func (p *parameterStore) Validate(op, path string) error {
 			name = name[:i]
 		}
 	}
-	if strings.HasPrefix(name, "arn:") && op == "get" {
+	if strings.HasPrefix(name, "arn:") && op == driver.OpGet {
+		if !validChars(name, "_.-/:") {
+			return fmt.Errorf("%q: a Parameter Store ARN may contain only letters, digits and the characters _ . - / :", path)
+		}
 		return nil
 	}
 	switch {
@@ -58,13 +76,13 @@ func (p *parameterStore) Validate(op, path string) error {
 		return fmt.Errorf("a Parameter Store name has at most %d characters; this one has %d", maxParameterName, len(name))
 	case !validChars(name, "_.-/"):
 		return fmt.Errorf("%q: a Parameter Store name may contain only letters, digits and the characters _ . - /", path)
-	case op == "get-by-path" && !strings.HasPrefix(name, "/"):
+	case op == driver.OpGetByPath && !strings.HasPrefix(name, "/"):
 		return fmt.Errorf("%q: a Parameter Store path must begin with \"/\"", path)
 	case strings.Contains(name, "/") && !strings.HasPrefix(name, "/"):
 		return fmt.Errorf("%q: a Parameter Store name with \"/\" must begin with \"/\"", path)
 	case strings.Count(strings.TrimSuffix(name, "/"), "/") > maxParameterLevel:
 		return fmt.Errorf("%q: a Parameter Store name has at most %d levels", path, maxParameterLevel)
-	case op == "update" && hasReservedPrefix(name):
+	case op == driver.OpUpdate && hasReservedPrefix(name):
 		return fmt.Errorf("%q: names beginning with \"aws\" or \"ssm\" are reserved by AWS", path)
 	}
 	return nil
@@ -78,18 +96,31 @@ func hasReservedPrefix(name string) bool {
 	return strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm")
 }
 
-// Validate rejects secret ids that Secrets Manager would reject, before any
-// remote call: a name of 1 to 512 letters, digits and / _ + = . @ -, or an
-// ARN.
-func (s *secretsManager) Validate(op, path string) error {
-	if strings.HasPrefix(path, "arn:") && op != "get-by-path" {
+// Validate rejects secret ids that Secrets Manager would reject, and
+// options that do not apply to it, before any remote call: a name of 1 to
+// 512 letters, digits and / _ + = . @ - !, or an ARN.
+func (s *secretsManager) Validate(op driver.Op, path string, q driver.Query) error {
+	switch {
+	case !q.Decrypt:
+		return errors.New("Decrypt does not apply to Secrets Manager (it always decrypts)")
+	case !q.Recursive:
+		return errors.New("Recursive does not apply to Secrets Manager (GetByPath matches a name prefix)")
+	case op == driver.OpGetByPath && (q.VersionStage != "" || q.VersionID != ""):
+		return errors.New("VersionStage and VersionID do not apply to GetByPath: it reads the AWSCURRENT version of each secret")
+	case !q.FailOnError && op != driver.OpGetByPath:
+		return errors.New("FailOnError applies only to GetByPath")
+	}
+	if strings.HasPrefix(path, "arn:") && op != driver.OpGetByPath {
+		if len(path) > 2048 || !validChars(path, "/_+=.@-!:") {
+			return fmt.Errorf("%q: a Secrets Manager ARN may contain only letters, digits and the characters / _ + = . @ - ! :", path)
+		}
 		return nil
 	}
 	switch {
 	case len(path) > maxSecretName:
 		return fmt.Errorf("a Secrets Manager name has at most %d characters; this one has %d", maxSecretName, len(path))
-	case !validChars(path, "/_+=.@-"):
-		return fmt.Errorf("%q: a Secrets Manager name may contain only letters, digits and the characters / _ + = . @ -", path)
+	case !validChars(path, "/_+=.@-!"):
+		return fmt.Errorf("%q: a Secrets Manager name may contain only letters, digits and the characters / _ + = . @ - !", path)
 	}
 	return nil
 }
@@ -113,8 +144,8 @@ func transient(err error) bool {
 		throttles.IsErrorThrottle(err) == awssdk.TrueTernary
 }
 
-// Transient implements s1crets.TransientChecker.
+// Transient implements driver.TransientChecker.
 func (p *parameterStore) Transient(err error) bool { return transient(err) }
 
-// Transient implements s1crets.TransientChecker.
+// Transient implements driver.TransientChecker.
 func (s *secretsManager) Transient(err error) bool { return transient(err) }

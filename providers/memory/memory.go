@@ -7,17 +7,19 @@ package memory
 import (
 	"bytes"
 	"context"
+	"errors"
 	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/driver"
 )
 
 func init() {
-	s1crets.Register("memory", func(ctx context.Context, cfg s1crets.Config) (s1crets.Provider, error) {
-		return newProvider(nil, cfg)
+	s1crets.Register("memory", func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
+		return newStore(nil), nil
 	})
 }
 
@@ -26,34 +28,30 @@ func init() {
 // the secrets named "/app/...", and PathExists is true for a name or for a
 // path with secrets below it. It is safe for concurrent use.
 type Provider struct {
-	*s1crets.Cached
+	*s1crets.Client
 	store *store
 }
 
 // New returns a provider holding contents (path to value), configured by
 // the provider-level options (Cache; Retry and Timeout are accepted and have
-// no effect in memory).
+// no effect in memory). Close it when done.
 func New(contents map[string]string, opts ...s1crets.Option) (*Provider, error) {
-	cfg, err := s1crets.ParseConfig(opts...)
+	s := newStore(contents)
+	c, err := s1crets.New(context.Background(), "memory", func(context.Context, driver.Config) (driver.Store, error) {
+		return s, nil
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return newProvider(contents, cfg)
+	return &Provider{Client: c, store: s}, nil
 }
 
-func newProvider(contents map[string]string, cfg s1crets.Config) (*Provider, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+func newStore(contents map[string]string) *store {
 	s := &store{items: make(map[string]item, len(contents))}
 	for k, v := range contents {
 		s.items[k] = item{text: v}
 	}
-	c, err := s1crets.NewCached("memory", s, cfg.Cache)
-	if err != nil {
-		return nil, err
-	}
-	return &Provider{Cached: c, store: s}, nil
+	return s
 }
 
 // Put creates or replaces the text secret at path. Like a write by another
@@ -83,14 +81,14 @@ type item struct {
 	binary bool
 }
 
-func (it item) value() s1crets.Value {
+func (it item) secret() driver.Secret {
 	if it.binary {
-		return s1crets.NewBinaryValue(it.bin)
+		return driver.Secret{Binary: bytes.Clone(it.bin)}
 	}
-	return s1crets.NewValue(it.text)
+	return driver.Secret{Text: it.text}
 }
 
-// store is the Backend.
+// store is the driver.Store.
 type store struct {
 	calls atomic.Int64
 	mu    sync.RWMutex // guards items
@@ -103,18 +101,30 @@ func (s *store) put(path string, it item) {
 	s.items[path] = it
 }
 
-func (s *store) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
+func (s *store) Get(ctx context.Context, path string, q driver.Query) (driver.Secret, error) {
 	s.calls.Add(1)
 	if err := ctx.Err(); err != nil {
-		return s1crets.Value{}, err
+		return driver.Secret{}, err
 	}
 	s.mu.RLock()
 	it, ok := s.items[path]
 	s.mu.RUnlock()
 	if !ok {
-		return s1crets.Value{}, s1crets.ErrNotFound
+		return driver.Secret{}, driver.ErrNotFound
 	}
-	return it.value(), nil
+	return it.secret(), nil
+}
+
+// Validate implements driver.Validator: Secrets Manager's version
+// selectors do not apply to this store.
+func (s *store) Validate(op driver.Op, path string, q driver.Query) error {
+	switch {
+	case q.VersionStage != "":
+		return errors.New("VersionStage does not apply to the memory provider (it has no versions)")
+	case q.VersionID != "":
+		return errors.New("VersionID does not apply to the memory provider (it has no versions)")
+	}
+	return nil
 }
 
 // below reports whether name is below dir (which ends in "/"), and at which
@@ -130,7 +140,7 @@ func dirOf(path string) string {
 	return strings.TrimSuffix(path, "/") + "/"
 }
 
-func (s *store) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
+func (s *store) GetByPath(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {
 	s.calls.Add(1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -138,32 +148,32 @@ func (s *store) FetchByPath(ctx context.Context, path string, q s1crets.Query) (
 	dir := dirOf(path)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make(map[string]s1crets.Value)
+	out := make(map[string]driver.Secret)
 	for name, it := range s.items {
 		if ok, direct := below(name, dir); ok && (direct || q.Recursive) {
-			out[name] = it.value()
+			out[name] = it.secret()
 		}
 	}
 	return out, nil
 }
 
-func (s *store) Store(ctx context.Context, path, value string) error {
+func (s *store) Update(ctx context.Context, path, value string) (string, error) {
 	s.calls.Add(1)
 	if err := ctx.Err(); err != nil {
-		return err
+		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.items[path]
 	if !ok {
-		return s1crets.ErrNotFound
+		return "", driver.ErrNotFound
 	}
 	if old.binary { // keep the kind, as Secrets Manager's update does
 		s.items[path] = item{bin: []byte(value), binary: true}
 	} else {
 		s.items[path] = item{text: value}
 	}
-	return nil
+	return path, nil
 }
 
 func (s *store) PathExists(ctx context.Context, path string) (bool, error) {

@@ -1,0 +1,200 @@
+package s1crets
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/s1crets/s1crets/driver"
+)
+
+// Client is a Provider over one store: the store's remote operations
+// (a driver.Store) with the cache, its tiers, single flight, key paths,
+// defaults and invalidation that every store shares. The providers of this
+// module (aws.ParameterStore, aws.SecretsManager, memory.Provider) are
+// Clients; Open returns one. It is safe for concurrent use; no lock is held
+// over a remote call. Close it when done.
+type Client struct {
+	name    string
+	store   driver.Store
+	cfg     settings
+	mem     *memCache
+	tiers   *tierSet // nil when no disk or shared tier is enabled
+	flights flights
+	bound   time.Duration // how long one shared load may take
+
+	// Background work (shared loads and refreshes) runs under bg, which
+	// Close cancels, and is counted in wg, which Close waits for.
+	bg     context.Context
+	cancel context.CancelFunc
+	bgMu   sync.Mutex // guards closed and wg.Add
+	closed bool
+	wg     sync.WaitGroup
+
+	nsMu sync.Mutex // guards ns
+	ns   string     // the namespace of this client's entries in the tiers, once known
+}
+
+var _ Provider = (*Client)(nil)
+
+// New returns a Client named name (used in errors) over the store that open
+// builds from the provider-level options (Retry, Timeout, Cache and the
+// provider's own). Provider packages call it from their constructors;
+// Open calls it for registered names.
+func New(ctx context.Context, name string, open driver.Opener, opts ...Option) (*Client, error) {
+	if ctx == nil {
+		return nil, &Error{Op: "new", Provider: name, Err: errNilContext}
+	}
+	s, err := parseProvider(opts)
+	if err != nil {
+		return nil, &Error{Op: "new", Provider: name, Err: err}
+	}
+	return newClient(ctx, name, open, s)
+}
+
+func newClient(ctx context.Context, name string, open driver.Opener, s settings) (*Client, error) {
+	if open == nil {
+		return nil, &Error{Op: "new", Provider: name, Err: invalidf("nil driver.Opener")}
+	}
+	store, err := open(ctx, driver.Config{Retry: s.retry, Timeout: s.timeout, Settings: s.extra})
+	if err != nil {
+		return nil, &Error{Op: "new", Provider: name, Err: err}
+	}
+	if store == nil {
+		return nil, &Error{Op: "new", Provider: name, Err: fmt.Errorf("the driver returned a nil Store")}
+	}
+	t, err := openTiers(s.cache)
+	if err != nil {
+		closeStore(store)
+		return nil, &Error{Op: "new", Provider: name, Err: err}
+	}
+	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{}), tiers: t}
+	// Each attempt is bounded by the timeout, with the SDK's backoff
+	// between attempts; the fleet lock adds its wait.
+	c.bound = time.Duration(s.retry)*(s.timeout+time.Second) + s.cache.RedisLockWait + 4*s.cache.RedisTimeout + time.Second
+	c.bg, c.cancel = context.WithCancel(context.Background())
+	return c, nil
+}
+
+func closeStore(s driver.Store) error {
+	if cl, ok := s.(interface{ Close() error }); ok {
+		return cl.Close()
+	}
+	return nil
+}
+
+// Name returns the provider's name, as in errors ("aws.ps", "aws.sm",
+// "memory").
+func (c *Client) Name() string { return c.name }
+
+// Close stops the background refreshes and the shared loads in progress,
+// waits for them, and releases the tiers' connections and files and the
+// store's. Calls after Close fail with ErrClosed. Close is idempotent.
+func (c *Client) Close() error {
+	c.bgMu.Lock()
+	if c.closed {
+		c.bgMu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.bgMu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+	c.mem.purge()
+	err := c.tiers.close()
+	if e := closeStore(c.store); err == nil {
+		err = e
+	}
+	if err != nil {
+		return &Error{Op: "close", Provider: c.name, Err: err}
+	}
+	return nil
+}
+
+// goBackground runs f under the client's background context, unless the
+// client is closed.
+func (c *Client) goBackground(f func()) bool {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// tierName returns the name of path in the tiers: the client's namespace
+// (the provider, and the store's identity: account, principal, region,
+// endpoint) and the path. ok is false when there are no tiers or the
+// identity is unknown (the tiers are then skipped).
+func (c *Client) tierName(ctx context.Context, path string) (name string, ok bool) {
+	if c.tiers == nil {
+		return "", false
+	}
+	c.nsMu.Lock()
+	defer c.nsMu.Unlock()
+	if c.ns == "" {
+		id, err := c.identity(ctx)
+		if err != nil {
+			return "", false
+		}
+		c.ns = c.name + "\x00" + id
+	}
+	return c.ns + "\x00" + path, true
+}
+
+func (c *Client) identity(ctx context.Context) (id string, err error) {
+	defer recoverInto(c.name, &err)
+	if ider, ok := c.store.(driver.Identifier); ok {
+		return ider.Identity(ctx)
+	}
+	// A store that cannot name its identity shares nothing.
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "instance:" + hex.EncodeToString(b), nil
+}
+
+// recoverInto turns a panic of a driver into an error: a panic in a shared
+// load's goroutine would end the process. The message names the panic's
+// type only, never its value, which could hold a secret.
+func recoverInto(provider string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("s1crets: the %s provider panicked (%T)", provider, r)
+	}
+}
+
+func (c *Client) fail(op, path string, err error) error {
+	return &Error{Op: op, Provider: c.name, Path: path, Err: err}
+}
+
+// check validates a call's common input: ctx, path and the store's own
+// rules for name and Query.
+func (c *Client) check(ctx context.Context, op driver.Op, path string, o *options) error {
+	switch {
+	case ctx == nil:
+		return errNilContext
+	case path == "":
+		return invalidf("empty path")
+	}
+	c.bgMu.Lock()
+	closed := c.closed
+	c.bgMu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if v, ok := c.store.(driver.Validator); ok {
+		if err := v.Validate(op, path, o.q); err != nil {
+			return &reason{ErrInvalid, err.Error()}
+		}
+	}
+	return ctx.Err() // a caller that is gone makes no remote call
+}
+
+var errNilContext = invalidf("nil context.Context: pass context.Background() or a context of your own")
