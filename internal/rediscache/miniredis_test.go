@@ -82,6 +82,75 @@ func TestLatePutKeepsNewer(t *testing.T) {
 	}
 }
 
+// TestScriptsRefused: on a server that refuses scripts (an ACL without
+// EVAL), Put writes without the check rather than never, and stops trying
+// the script; other script errors are not taken for a refusal.
+func TestScriptsRefused(t *testing.T) {
+	_, e := newMini(t)
+	c := e.cache(t, Options{})
+	ctx := context.Background()
+	var evals int
+	e.client.AddHook(&refuseScripts{evals: &evals})
+	mustPut(t, c, "n", "v", []byte("x"), time.Minute)
+	mustGet(t, c, "n", "v", []byte("x"))
+	mustPut(t, c, "n", "v", []byte("y"), time.Minute)
+	mustGet(t, c, "n", "v", []byte("y"))
+	if evals != 1 {
+		t.Errorf("%d script calls, want 1 (then none)", evals)
+	}
+	// Readers still reject a late Put's entry.
+	old := mustStamp(t, c, "n")
+	if err := c.Delete(ctx, "n"); err != nil {
+		t.Fatal(err)
+	}
+	mustPutUnder(t, c, "n", "v", []byte("old"), time.Minute, old)
+	mustMiss(t, c, "n", "v")
+
+	// A WRONGTYPE reply (a foreign value in a generation key) is an error
+	// of this Put, not a refusal of scripts.
+	_, e2 := newMini(t)
+	c2 := e2.cache(t, Options{})
+	st := mustStamp(t, c2, "m")
+	if err := e2.client.RPush(ctx, c2.genKey("m"), "a").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Put(ctx, "m", "v", []byte("y"), time.Minute, st); err == nil {
+		t.Error("Put with a foreign generation key: no error")
+	}
+	if c2.noScripts.Load() {
+		t.Error("WRONGTYPE taken for a refusal of scripts")
+	}
+	if scriptsRefused(errors.New("NOPERM not a server reply")) || !scriptsRefused(replyErr("ERR unknown command 'evalsha'")) {
+		t.Error("scriptsRefused: wrong answer")
+	}
+}
+
+// replyErr is an error reply of the server, as go-redis makes them.
+type replyErr string
+
+func (e replyErr) Error() string { return string(e) }
+func (replyErr) RedisError()     {}
+
+// refuseScripts answers every EVAL and EVALSHA as a server whose ACL
+// forbids them.
+type refuseScripts struct{ evals *int }
+
+func (h *refuseScripts) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *refuseScripts) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if n := cmd.Name(); n == "eval" || n == "evalsha" {
+			*h.evals++
+			err := replyErr("NOPERM User default has no permissions to run the '" + n + "' command")
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *refuseScripts) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
 // TestClose: Close calls OnClose once, waits for the Redis work that a
 // call gave up on, and later calls fail or miss without touching Redis.
 func TestClose(t *testing.T) {

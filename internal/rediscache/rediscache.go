@@ -49,7 +49,8 @@
 // On a plain Redis or Valkey client Put also checks the generations and
 // writes in one Lua script, so such a late Put writes nothing at all and
 // cannot replace a newer entry; on a cluster or ring client, whose keys
-// live on different nodes, it writes and readers reject the entry.
+// live on different nodes, or a server that refuses the script, it writes
+// and readers reject the entry.
 //
 // Lock is SET NX PX with a random token; its release deletes the key only
 // while it still holds that token (a Lua script), so a holder whose lock
@@ -81,7 +82,9 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -163,7 +166,10 @@ type Cache struct {
 	// checkedPut: Put checks the generations in a Lua script. Only on a
 	// single-node client: a script must find all its keys on one node.
 	checkedPut bool
-	onClose    func() error
+	// noScripts: the server refused the script once (scripting disabled,
+	// or an ACL without EVAL); Put writes without the check from then on.
+	noScripts atomic.Bool
+	onClose   func() error
 
 	mu      sync.Mutex     // guards closed and the Add side of running
 	closed  bool           // Close has run: start no more Redis work
@@ -382,17 +388,35 @@ func (c *Cache) put(ctx context.Context, name, variant string, data []byte, ttl 
 	ek := c.entryKey(name, variant)
 	v := c.envelope(data, name, variant, g)
 	wrote, err := run(ctx, c, func(ctx context.Context) (bool, error) {
-		if !c.checkedPut {
-			return true, c.client.Set(ctx, ek, v, ttl).Err()
+		if c.checkedPut && !c.noScripts.Load() {
+			keys := []string{ek, c.globalGen, c.genKey(name)}
+			n, err := putScript.Run(ctx, c.client, keys, g.global, g.name, v, ttl.Milliseconds()).Int()
+			if !scriptsRefused(err) {
+				return n == 1, err
+			}
+			// The check is only an optimisation (readers reject
+			// entries of old generations): write without it rather
+			// than never.
+			c.noScripts.Store(true)
 		}
-		keys := []string{ek, c.globalGen, c.genKey(name)}
-		n, err := putScript.Run(ctx, c.client, keys, g.global, g.name, v, ttl.Milliseconds()).Int()
-		return n == 1, err
+		return true, c.client.Set(ctx, ek, v, ttl).Err()
 	}, nil)
 	if err != nil {
 		return false, fmt.Errorf("rediscache: put: %w", err)
 	}
 	return wrote, nil
+}
+
+// scriptsRefused reports whether err is the server's refusal to run
+// scripts at all: an ACL without EVAL, or scripting disabled or unknown.
+func scriptsRefused(err error) bool {
+	var reply redis.Error
+	if !errors.As(err, &reply) {
+		return false
+	}
+	msg := strings.ToLower(reply.Error())
+	return strings.HasPrefix(msg, "noperm") || strings.Contains(msg, "unknown command") ||
+		strings.Contains(msg, "disabled command")
 }
 
 // clampTTL cuts ttl to MaxTTL and raises it to Redis's 1ms resolution.
