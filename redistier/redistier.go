@@ -69,6 +69,7 @@ import (
 
 	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/internal/rediscache"
+	"github.com/s1crets/s1crets/internal/seal"
 )
 
 // Schemes are the URL schemes that the package registers.
@@ -88,7 +89,7 @@ const (
 // ErrNoKey is returned when the tier has neither a cache key nor the
 // explicit opt-out from encryption.
 var ErrNoKey = errors.New("s1crets: the Redis tier encrypts its entries: set CacheConfig.EncryptionKey or " +
-	"S1CRETS_CACHE_KEY (32 bytes, base64), or opt out with RedisPlaintext: true")
+	seal.EnvKey + " (32 bytes, base64), or opt out with RedisPlaintext: true")
 
 // ErrBadOptions is returned for tier options that are out of range.
 var ErrBadOptions = errors.New("s1crets: invalid Redis tier options")
@@ -101,7 +102,7 @@ func open(rawURL string, o driver.TierOptions) (values, lists driver.Tier, err e
 	if o.Key == nil && !o.Plaintext {
 		return nil, nil, ErrNoKey
 	}
-	if o.Key != nil && len(o.Key) != 32 {
+	if o.Key != nil && len(o.Key) != seal.KeySize {
 		return nil, nil, fmt.Errorf("%w: the cache key must be 32 bytes, not %d", ErrBadOptions, len(o.Key))
 	}
 	if o.Timeout < 0 {
