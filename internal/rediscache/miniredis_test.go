@@ -1,6 +1,7 @@
 package rediscache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -26,6 +27,211 @@ func TestMiniredis(t *testing.T) {
 		_, e := newMini(t)
 		return e
 	})
+}
+
+// TestMiniredisCluster runs the suite through a cluster client, on which
+// Put writes without the Lua check (an entry's keys live on several nodes)
+// and readers alone reject entries written under old generations.
+func TestMiniredisCluster(t *testing.T) {
+	runSuite(t, func(t *testing.T) *env {
+		m := miniredis.RunT(t)
+		client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{m.Addr()}})
+		t.Cleanup(func() { _ = client.Close() })
+		return &env{client: client, prefix: "s1crets-test:", advance: m.FastForward, wantUnchecked: true}
+	})
+}
+
+// TestLatePutKeepsNewer: on a single node, a Put under a Stamp read
+// before a Delete writes nothing, so it does not replace the entry that a
+// writer stamped after the Delete stored in the meantime.
+func TestLatePutKeepsNewer(t *testing.T) {
+	_, e := newMini(t)
+	c := e.cache(t, Options{})
+	ctx := context.Background()
+	old := mustStamp(t, c, "n")
+	if err := c.Delete(ctx, "n"); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, c, "n", "v", []byte("new"), time.Minute)
+	raw, err := e.client.Get(ctx, c.entryKey("n", "v")).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote, err := c.put(ctx, "n", "v", []byte("old"), time.Minute, old)
+	if err != nil || wrote {
+		t.Fatalf("late put: wrote=%v err=%v, want nothing written", wrote, err)
+	}
+	mustGet(t, c, "n", "v", []byte("new"))
+	if now, _ := e.client.Get(ctx, c.entryKey("n", "v")).Bytes(); !bytes.Equal(now, raw) {
+		t.Fatal("the late Put changed the stored entry")
+	}
+	// The same after a Purge, and the entry's TTL is the one asked for.
+	old = mustStamp(t, c, "n")
+	if err := c.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if wrote, err := c.put(ctx, "n", "v", []byte("old"), time.Minute, old); err != nil || wrote {
+		t.Fatalf("late put after Purge: wrote=%v err=%v", wrote, err)
+	}
+	mustMiss(t, c, "n", "v")
+	if wrote, err := c.put(ctx, "n", "v", []byte("x"), 90*time.Second, mustStamp(t, c, "n")); err != nil || !wrote {
+		t.Fatalf("put under the current stamp: wrote=%v err=%v", wrote, err)
+	}
+	if ttl := e.client.PTTL(ctx, c.entryKey("n", "v")).Val(); ttl <= time.Minute || ttl > 90*time.Second {
+		t.Fatalf("entry TTL %v, want 90s", ttl)
+	}
+}
+
+// TestScriptsRefused: on a server that refuses scripts (an ACL without
+// EVAL), Put writes without the check rather than never, and stops trying
+// the script; other script errors are not taken for a refusal.
+func TestScriptsRefused(t *testing.T) {
+	_, e := newMini(t)
+	c := e.cache(t, Options{})
+	ctx := context.Background()
+	var evals int
+	e.client.AddHook(&refuseScripts{evals: &evals})
+	mustPut(t, c, "n", "v", []byte("x"), time.Minute)
+	mustGet(t, c, "n", "v", []byte("x"))
+	mustPut(t, c, "n", "v", []byte("y"), time.Minute)
+	mustGet(t, c, "n", "v", []byte("y"))
+	if evals != 1 {
+		t.Errorf("%d script calls, want 1 (then none)", evals)
+	}
+	// Readers still reject a late Put's entry.
+	old := mustStamp(t, c, "n")
+	if err := c.Delete(ctx, "n"); err != nil {
+		t.Fatal(err)
+	}
+	mustPutUnder(t, c, "n", "v", []byte("old"), time.Minute, old)
+	mustMiss(t, c, "n", "v")
+
+	// A WRONGTYPE reply (a foreign value in a generation key) is an error
+	// of this Put, not a refusal of scripts.
+	_, e2 := newMini(t)
+	c2 := e2.cache(t, Options{})
+	st := mustStamp(t, c2, "m")
+	if err := e2.client.RPush(ctx, c2.genKey("m"), "a").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Put(ctx, "m", "v", []byte("y"), time.Minute, st); err == nil {
+		t.Error("Put with a foreign generation key: no error")
+	}
+	if c2.noScripts.Load() {
+		t.Error("WRONGTYPE taken for a refusal of scripts")
+	}
+	if scriptsRefused(errors.New("NOPERM not a server reply")) || !scriptsRefused(replyErr("ERR unknown command 'evalsha'")) {
+		t.Error("scriptsRefused: wrong answer")
+	}
+}
+
+// replyErr is an error reply of the server, as go-redis makes them.
+type replyErr string
+
+func (e replyErr) Error() string { return string(e) }
+func (replyErr) RedisError()     {}
+
+// refuseScripts answers every EVAL and EVALSHA as a server whose ACL
+// forbids them.
+type refuseScripts struct{ evals *int }
+
+func (h *refuseScripts) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *refuseScripts) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if n := cmd.Name(); n == "eval" || n == "evalsha" {
+			*h.evals++
+			err := replyErr("NOPERM User default has no permissions to run the '" + n + "' command")
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *refuseScripts) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestClose: Close calls OnClose once, waits for the Redis work that a
+// call gave up on, and later calls fail or miss without touching Redis.
+func TestClose(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: blackhole(t), ReadTimeout: 400 * time.Millisecond,
+		WriteTimeout: 400 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	var (
+		mu      sync.Mutex
+		ended   int
+		started int
+	)
+	client.AddHook(&doneHook{f: func(start bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if start {
+			started++
+		} else {
+			ended++
+		}
+	}})
+	closes := 0
+	c, err := New(Options{Client: client, Key: key32(1), OpTimeout: 50 * time.Millisecond,
+		OnClose: func() error { closes++; return errors.New("from OnClose") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, _, ok := c.Get(ctx, "n", "v"); ok {
+		t.Fatal("a hit from a mute server")
+	}
+	if err := c.Close(); err == nil || err.Error() != "from OnClose" {
+		t.Fatalf("Close: %v, want OnClose's error", err)
+	}
+	mu.Lock()
+	if started == 0 || ended != started {
+		t.Errorf("Close returned with Redis work running: %d started, %d ended", started, ended)
+	}
+	before := started
+	mu.Unlock()
+	if err := c.Close(); err != nil || closes != 1 {
+		t.Fatalf("second Close: %v, OnClose called %d times", err, closes)
+	}
+	if _, st, ok := c.Get(ctx, "n", "v"); ok || st.OK {
+		t.Error("Get after Close: not a miss")
+	}
+	if err := c.Put(ctx, "n", "v", []byte("x"), time.Minute, gens{}.stamp()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Put after Close: %v, want ErrClosed", err)
+	}
+	if err := c.Delete(ctx, "n"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Delete after Close: %v, want ErrClosed", err)
+	}
+	if _, ok := c.Lock(ctx, "n", "v", time.Minute); ok {
+		t.Error("Lock after Close: ok")
+	}
+	if _, ok := c.WaitFor(ctx, "n", "v", time.Minute); ok {
+		t.Error("WaitFor after Close: ok")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if started != before {
+		t.Errorf("%d Redis calls after Close, want none", started-before)
+	}
+}
+
+// doneHook reports each command or pipeline as it starts and ends.
+type doneHook struct{ f func(start bool) }
+
+func (h *doneHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *doneHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.f(true)
+		defer h.f(false)
+		return next(ctx, cmd)
+	}
+}
+func (h *doneHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.f(true)
+		defer h.f(false)
+		return next(ctx, cmds)
+	}
 }
 
 func TestNew(t *testing.T) {
@@ -235,12 +441,18 @@ func TestDegraded(t *testing.T) {
 				}
 			}
 			timed("Get", func() {
-				if _, ok := c.Get(ctx, "n", "v"); ok {
-					t.Error("Get: a hit")
+				if _, st, ok := c.Get(ctx, "n", "v"); ok || st.OK {
+					t.Errorf("Get: hit=%v, stamp OK=%v", ok, st.OK)
+				}
+			})
+			timed("Stamp", func() {
+				if st := c.Stamp(ctx, "n"); st.OK {
+					t.Error("Stamp: OK")
 				}
 			})
 			timed("Put", func() {
-				if err := c.Put(ctx, "n", "v", []byte("x"), time.Minute); err == nil {
+				// Under a Stamp read while the server was up.
+				if err := c.Put(ctx, "n", "v", []byte("x"), time.Minute, gens{}.stamp()); err == nil {
 					t.Error("Put: no error")
 				}
 			})
@@ -363,17 +575,30 @@ func TestLockTakenTooLate(t *testing.T) {
 	t.Fatal("a lock taken after Lock gave up is still held")
 }
 
-// TestGetOneRoundTrip: Get is a single pipelined round trip.
-func TestGetOneRoundTrip(t *testing.T) {
+// TestOneRoundTrip: Get, Stamp and Put (once its script is loaded) are a
+// single round trip each.
+func TestOneRoundTrip(t *testing.T) {
 	_, e := newMini(t)
 	c := e.cache(t, Options{})
+	ctx := context.Background()
 	mustPut(t, c, "n", "v", []byte("x"), time.Minute)
 	var calls int
 	hook := &countHook{n: &calls}
 	e.client.AddHook(hook)
-	mustGet(t, c, "n", "v", []byte("x"))
-	if calls != 1 {
-		t.Errorf("Get made %d round trips, want 1", calls)
+	for _, step := range []struct {
+		what string
+		f    func()
+	}{
+		{"Get", func() { mustGet(t, c, "n", "v", []byte("x")) }},
+		{"missing Get", func() { mustMiss(t, c, "n", "other") }},
+		{"Stamp", func() { c.Stamp(ctx, "n") }},
+		{"Put", func() { mustPutUnder(t, c, "n", "v", []byte("y"), time.Minute, gens{}.stamp()) }},
+	} {
+		calls = 0
+		step.f()
+		if calls != 1 {
+			t.Errorf("%s made %d round trips, want 1", step.what, calls)
+		}
 	}
 }
 

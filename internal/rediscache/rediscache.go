@@ -20,8 +20,9 @@
 //
 // An entry's value is an envelope: one format byte ('s' sealed, 'p'
 // plaintext), a version byte (1), then the prefix generation and the name
-// generation that were current when it was written (each one length byte
-// and its bytes; empty when the generation key did not exist), then the
+// generation it was written under, those of its writer's Stamp (each one
+// length byte and its bytes; empty when the generation key did not exist),
+// then the
 // body. The body is the data sealed with AES-256-GCM (package seal), with
 // the prefix, name, variant and both generations as additional
 // authenticated data, so an entry copied to another key, or whose
@@ -33,10 +34,23 @@
 // Delete(name) therefore sets a new name generation and Purge a new prefix
 // generation: one write each, atomic and O(1), after which every older
 // entry is a miss; the entries themselves stay until their TTL ends.
-// Entry TTLs are capped at MaxTTL and generation keys live GenTTL (longer)
-// after their last change, so a generation key never expires while an
-// entry written before its last change is still alive; the keys of names
-// that are never deleted again do not pile up.
+// Entry TTLs are capped at MaxTTL and generation keys live GenTTL (an hour
+// longer) after their last change, so a generation key never expires while
+// an entry written under an older generation is still alive, as long as
+// that entry was written within the hour after the change (a Stamp serves
+// one fetch, not an hour); the keys of names that are never deleted again
+// do not pile up.
+//
+// A writer reads the generations before it asks the store (Stamp, or the
+// Stamp that a missing Get returns) and Put writes the entry under those,
+// not under the generations current when Put runs. A fetch that started
+// before an Update therefore cannot publish its older value after the
+// Update's Delete: the entry carries the old generation and never opens.
+// On a plain Redis or Valkey client Put also checks the generations and
+// writes in one Lua script, so such a late Put writes nothing at all and
+// cannot replace a newer entry; on a cluster or ring client, whose keys
+// live on different nodes, or a server that refuses the script, it writes
+// and readers reject the entry.
 //
 // Lock is SET NX PX with a random token; its release deletes the key only
 // while it still holds that token (a Lua script), so a holder whose lock
@@ -52,9 +66,10 @@
 // deadline and frees its connection at once). Get reports any problem (the
 // server down or slow, a value that does not parse, the wrong key, an entry
 // in plaintext where a key is set) as a miss; Put, Delete and Purge return
-// an error that the caller may ignore; Lock reports ok=false; WaitFor gives
-// up early when the server fails rather than waiting out maxWait. Errors
-// never contain values or names.
+// an error that the caller may ignore; Stamp reports OK=false, so that
+// nothing is written under it; Lock reports ok=false; WaitFor gives up
+// early when the server fails rather than waiting out maxWait. Errors never
+// contain values or names.
 package rediscache
 
 import (
@@ -67,12 +82,20 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/internal/seal"
+)
+
+var (
+	_ driver.Tier        = (*Cache)(nil)
+	_ driver.FleetLocker = (*Cache)(nil)
 )
 
 // DefaultPrefix is the key prefix used when Options.Prefix is empty.
@@ -87,9 +110,10 @@ const DefaultOpTimeout = 250 * time.Millisecond
 const MaxTTL = 7 * 24 * time.Hour
 
 // GenTTL is how long a generation key lives after its last change. It
-// exceeds MaxTTL by a margin that covers a Put in flight while Delete or
-// Purge runs, so that an entry written under an older generation expires
-// before the generation key that hides it.
+// exceeds MaxTTL by a margin that covers a fetch in flight (its Stamp
+// read, the store asked, its Put) across a Delete or Purge, so that an
+// entry written under an older generation expires before the generation
+// key that hides it.
 const GenTTL = MaxTTL + time.Hour
 
 // lateReleaseTimeout bounds the background release of a lock that was
@@ -124,6 +148,10 @@ type Options struct {
 	AllowPlaintext bool
 	// OpTimeout bounds the Redis work of every method call; default 250ms.
 	OpTimeout time.Duration
+	// OnClose, if set, is called once by the first Close, for example to
+	// close a client that the Cache owns or shares with another Cache. The
+	// Cache never closes Client itself.
+	OnClose func() error
 }
 
 // A Cache stores byte values in Redis under (name, variant) pairs. It is
@@ -135,6 +163,17 @@ type Cache struct {
 	hashKey   []byte       // nil: plain SHA-256
 	timeout   time.Duration
 	globalGen string
+	// checkedPut: Put checks the generations in a Lua script. Only on a
+	// single-node client: a script must find all its keys on one node.
+	checkedPut bool
+	// noScripts: the server refused the script once (scripting disabled,
+	// or an ACL without EVAL); Put writes without the check from then on.
+	noScripts atomic.Bool
+	onClose   func() error
+
+	mu      sync.Mutex     // guards closed and the Add side of running
+	closed  bool           // Close has run: start no more Redis work
+	running sync.WaitGroup // the goroutines of run, which Close waits for
 }
 
 // ErrNoClient is returned by New when Options.Client is nil.
@@ -147,6 +186,13 @@ var ErrNoKey = errors.New("rediscache: no cache key; set one (32 bytes) or allow
 // ErrBadTTL is returned by Put for a TTL that is not positive.
 var ErrBadTTL = errors.New("rediscache: the TTL must be positive")
 
+// ErrBadStamp is returned by Put for a Stamp marked OK that this package
+// did not make.
+var ErrBadStamp = errors.New("rediscache: the stamp was not made by a rediscache.Cache")
+
+// ErrClosed is returned by the methods of a Cache after Close.
+var ErrClosed = errors.New("rediscache: the cache is closed")
+
 // New returns a Cache. It fails when there is no client, when there is no
 // key and plaintext is not explicitly allowed, and when the key is not 32
 // bytes. It does not contact the server.
@@ -154,7 +200,8 @@ func New(o Options) (*Cache, error) {
 	if o.Client == nil {
 		return nil, ErrNoClient
 	}
-	c := &Cache{client: o.Client, prefix: o.Prefix, timeout: o.OpTimeout}
+	c := &Cache{client: o.Client, prefix: o.Prefix, timeout: o.OpTimeout, onClose: o.OnClose}
+	_, c.checkedPut = o.Client.(*redis.Client)
 	if c.prefix == "" {
 		c.prefix = DefaultPrefix
 	}
@@ -178,25 +225,57 @@ func New(o Options) (*Cache, error) {
 	return c, nil
 }
 
-// Get returns the data stored for name and variant. Any problem (the
+// Get returns the data stored for name and variant when it was written
+// under the current generations. It reads the entry and the generations in
+// one pipelined round trip and returns those generations as st (on a hit
+// too), for a Put of what the caller fetches after a miss. Any problem (the
 // server down or slower than OpTimeout, a damaged value, the wrong key) is
-// reported as a miss, never as an error.
-func (c *Cache) Get(ctx context.Context, name, variant string) (data []byte, ok bool) {
-	data, ok, _ = c.get(ctx, name, variant)
-	return data, ok
+// a miss, never an error; when the generations could not be read, st.OK is
+// false.
+func (c *Cache) Get(ctx context.Context, name, variant string) (data []byte, st driver.Stamp, hit bool) {
+	data, st, hit, _ = c.get(ctx, name, variant)
+	return data, st, hit
+}
+
+// gens are the two generations that an entry is written under: the
+// prefix's and the name's, each "" while its key does not exist.
+type gens struct{ global, name string }
+
+// stamp encodes g: the length of the prefix generation in one byte, then
+// both generations. It is not OK when a generation is too long to encode
+// (a foreign value in a generation key).
+func (g gens) stamp() driver.Stamp {
+	if len(g.global) > maxTokenLen || len(g.name) > maxTokenLen {
+		return driver.Stamp{}
+	}
+	return driver.Stamp{Gen: string([]byte{byte(len(g.global))}) + g.global + g.name, OK: true}
+}
+
+// gensOf decodes a Stamp that stamp made.
+func gensOf(st driver.Stamp) (gens, bool) {
+	s := st.Gen
+	if s == "" || len(s)-1 < int(s[0]) {
+		return gens{}, false
+	}
+	n := int(s[0])
+	g := gens{global: s[1 : 1+n], name: s[1+n:]}
+	if len(g.name) > maxTokenLen {
+		return gens{}, false
+	}
+	return g, true
 }
 
 // fetched is what Get's round trip reads.
 type fetched struct {
-	entry           []byte
-	global, nameGen string
-	hasEntry        bool
+	entry    []byte
+	hasEntry bool
+	gens     gens
 }
 
 // get is Get that also tells a server failure (err) from a plain miss.
-func (c *Cache) get(ctx context.Context, name, variant string) ([]byte, bool, error) {
+func (c *Cache) get(ctx context.Context, name, variant string) ([]byte, driver.Stamp, bool, error) {
 	ek, gk := c.entryKey(name, variant), c.genKey(name)
-	f, err := run(ctx, c.timeout, func(ctx context.Context) (fetched, error) {
+	f, err := run(ctx, c, func(ctx context.Context) (fetched, error) {
 		pipe := c.client.Pipeline()
 		e := pipe.Get(ctx, ek)
 		g := pipe.Get(ctx, gk)
@@ -207,22 +286,47 @@ func (c *Cache) get(ctx context.Context, name, variant string) ([]byte, bool, er
 		if f.entry, f.hasEntry, err = bytesOf(e); err != nil {
 			return f, err
 		}
-		if f.nameGen, _, err = stringOf(g); err != nil {
+		if f.gens.name, _, err = stringOf(g); err != nil {
 			return f, err
 		}
-		if f.global, _, err = stringOf(gg); err != nil {
+		if f.gens.global, _, err = stringOf(gg); err != nil {
 			return f, err
 		}
 		return f, nil
 	}, nil)
 	if err != nil {
-		return nil, false, err
+		return nil, driver.Stamp{}, false, err
 	}
-	if !f.hasEntry {
-		return nil, false, nil
+	st := f.gens.stamp()
+	if !f.hasEntry || !st.OK {
+		return nil, st, false, nil
 	}
-	data, ok := c.open(f.entry, name, variant, f.global, f.nameGen)
-	return data, ok, nil
+	data, ok := c.open(f.entry, name, variant, f.gens)
+	return data, st, ok, nil
+}
+
+// Stamp returns the current generations of name, read in one round trip,
+// for a Put of what the caller is about to fetch. OK is false when they
+// could not be read.
+func (c *Cache) Stamp(ctx context.Context, name string) driver.Stamp {
+	gk := c.genKey(name)
+	g, err := run(ctx, c, func(ctx context.Context) (gens, error) {
+		pipe := c.client.Pipeline()
+		n := pipe.Get(ctx, gk)
+		gg := pipe.Get(ctx, c.globalGen)
+		_, _ = pipe.Exec(ctx)
+		var g gens
+		var err error
+		if g.name, _, err = stringOf(n); err != nil {
+			return g, err
+		}
+		g.global, _, err = stringOf(gg)
+		return g, err
+	}, nil)
+	if err != nil {
+		return driver.Stamp{}
+	}
+	return g.stamp()
 }
 
 func bytesOf(cmd *redis.StringCmd) ([]byte, bool, error) {
@@ -242,43 +346,77 @@ func stringOf(cmd *redis.StringCmd) (string, bool, error) {
 	return string(b), ok, err
 }
 
-// Put stores data for name and variant for ttl (cut to MaxTTL). It reads
-// the current generations and writes the entry: two round trips, bounded
-// together by OpTimeout. A Delete or Purge that runs between the two wins:
-// the entry is written under the older generation and so is a miss. The
-// error, if any, names no secret and may be ignored.
-func (c *Cache) Put(ctx context.Context, name, variant string, data []byte, ttl time.Duration) error {
+// putScript writes an entry only while the generations it is written
+// under are the current ones. KEYS: the entry, the prefix generation, the
+// name generation; ARGV: the two generations, the value, the TTL in ms.
+var putScript = redis.NewScript(`
+local g = redis.call("GET", KEYS[2]) or ""
+local n = redis.call("GET", KEYS[3]) or ""
+if g ~= ARGV[1] or n ~= ARGV[2] then
+	return 0
+end
+redis.call("SET", KEYS[1], ARGV[3], "PX", ARGV[4])
+return 1
+`)
+
+// Put stores data for name and variant for ttl (cut to MaxTTL), under the
+// generations of st, which the caller read (Stamp, or a missing Get)
+// before it fetched data: an entry whose fetch began before a Delete or
+// Purge never opens after it. A Stamp serves one fetch: it is not kept
+// for later Puts (see GenTTL). Put writes nothing, and returns nil, when
+// st is not OK or, on a single-node client, when its generations are no
+// longer current. One round trip, bounded by OpTimeout. The error, if any,
+// names no secret and may be ignored.
+func (c *Cache) Put(ctx context.Context, name, variant string, data []byte, ttl time.Duration, st driver.Stamp) error {
+	_, err := c.put(ctx, name, variant, data, ttl, st)
+	return err
+}
+
+// put is Put that also tells whether it wrote.
+func (c *Cache) put(ctx context.Context, name, variant string, data []byte, ttl time.Duration, st driver.Stamp) (bool, error) {
 	if ttl <= 0 {
-		return ErrBadTTL
+		return false, ErrBadTTL
+	}
+	if !st.OK {
+		return false, nil
+	}
+	g, ok := gensOf(st)
+	if !ok {
+		return false, ErrBadStamp
 	}
 	ttl = clampTTL(ttl)
-	ek, gk := c.entryKey(name, variant), c.genKey(name)
-	_, err := run(ctx, c.timeout, func(ctx context.Context) (struct{}, error) {
-		pipe := c.client.Pipeline()
-		g := pipe.Get(ctx, gk)
-		gg := pipe.Get(ctx, c.globalGen)
-		_, _ = pipe.Exec(ctx)
-		nameGen, _, err := stringOf(g)
-		if err != nil {
-			return struct{}{}, err
+	ek := c.entryKey(name, variant)
+	v := c.envelope(data, name, variant, g)
+	wrote, err := run(ctx, c, func(ctx context.Context) (bool, error) {
+		if c.checkedPut && !c.noScripts.Load() {
+			keys := []string{ek, c.globalGen, c.genKey(name)}
+			n, err := putScript.Run(ctx, c.client, keys, g.global, g.name, v, ttl.Milliseconds()).Int()
+			if !scriptsRefused(err) {
+				return n == 1, err
+			}
+			// The check is only an optimisation (readers reject
+			// entries of old generations): write without it rather
+			// than never.
+			c.noScripts.Store(true)
 		}
-		global, _, err := stringOf(gg)
-		if err != nil {
-			return struct{}{}, err
-		}
-		if len(nameGen) > maxTokenLen || len(global) > maxTokenLen {
-			return struct{}{}, errors.New("rediscache: a generation key holds a foreign value")
-		}
-		if err := ctx.Err(); err != nil {
-			return struct{}{}, err // the deadline passed: write nothing late
-		}
-		v := c.envelope(data, name, variant, global, nameGen)
-		return struct{}{}, c.client.Set(ctx, ek, v, ttl).Err()
+		return true, c.client.Set(ctx, ek, v, ttl).Err()
 	}, nil)
 	if err != nil {
-		return fmt.Errorf("rediscache: put: %w", err)
+		return false, fmt.Errorf("rediscache: put: %w", err)
 	}
-	return nil
+	return wrote, nil
+}
+
+// scriptsRefused reports whether err is the server's refusal to run
+// scripts at all: an ACL without EVAL, or scripting disabled or unknown.
+func scriptsRefused(err error) bool {
+	var reply redis.Error
+	if !errors.As(err, &reply) {
+		return false
+	}
+	msg := strings.ToLower(reply.Error())
+	return strings.HasPrefix(msg, "noperm") || strings.Contains(msg, "unknown command") ||
+		strings.Contains(msg, "disabled command")
 }
 
 // clampTTL cuts ttl to MaxTTL and raises it to Redis's 1ms resolution.
@@ -313,7 +451,7 @@ func (c *Cache) Purge(ctx context.Context) error {
 // bump sets a generation key to a new random token for GenTTL.
 func (c *Cache) bump(ctx context.Context, key string) error {
 	tok := token()
-	_, err := run(ctx, c.timeout, func(ctx context.Context) (struct{}, error) {
+	_, err := run(ctx, c, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, c.client.Set(ctx, key, tok, GenTTL).Err()
 	}, nil)
 	return err
@@ -345,7 +483,7 @@ func (c *Cache) Lock(ctx context.Context, name, variant string, ttl time.Duratio
 		defer cancel()
 		_ = releaseScript.Run(ctx, c.client, []string{key}, tok).Err()
 	}
-	got, err := run(ctx, c.timeout, func(ctx context.Context) (bool, error) {
+	got, err := run(ctx, c, func(ctx context.Context) (bool, error) {
 		return c.client.SetNX(ctx, key, tok, ttl).Result()
 	}, func(got bool, err error) {
 		// The answer came after Lock gave up: do not hold a lock that
@@ -373,7 +511,7 @@ func (c *Cache) WaitFor(ctx context.Context, name, variant string, maxWait time.
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		data, ok, err := c.get(ctx, name, variant)
+		data, _, ok, err := c.get(ctx, name, variant)
 		if ok {
 			return data, true
 		}
@@ -388,27 +526,49 @@ func (c *Cache) WaitFor(ctx context.Context, name, variant string, maxWait time.
 	}
 }
 
-// envelope builds an entry's value.
-func (c *Cache) envelope(data []byte, name, variant, global, nameGen string) []byte {
+// Close ends the Cache: later calls fail or miss. It calls Options.OnClose
+// once, then waits for the Redis work still running on the Cache's
+// goroutines, which ends within OpTimeout on a client with
+// ContextTimeoutEnabled (a lock taken too late is released within a few
+// seconds) and at once when OnClose closed the client. A second Close
+// returns nil.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	var err error
+	if c.onClose != nil {
+		err = c.onClose()
+	}
+	c.running.Wait()
+	return err
+}
+
+// envelope builds an entry's value, written under g.
+func (c *Cache) envelope(data []byte, name, variant string, g gens) []byte {
 	format := formatPlain
 	if c.sealer != nil {
 		format = formatSealed
 	}
-	v := make([]byte, 0, 4+len(global)+len(nameGen)+len(data)+64)
-	v = append(v, format, formatVersion, byte(len(global)))
-	v = append(v, global...)
-	v = append(v, byte(len(nameGen)))
-	v = append(v, nameGen...)
+	v := make([]byte, 0, 4+len(g.global)+len(g.name)+len(data)+64)
+	v = append(v, format, formatVersion, byte(len(g.global)))
+	v = append(v, g.global...)
+	v = append(v, byte(len(g.name)))
+	v = append(v, g.name...)
 	if c.sealer == nil {
 		return append(v, data...)
 	}
-	return append(v, c.sealer.Seal(data, c.aad(name, variant, global, nameGen))...)
+	return append(v, c.sealer.Seal(data, c.aad(name, variant, g))...)
 }
 
 // open parses and opens an entry's value; ok is false unless it is in this
 // cache's format, written under the current generations and, when sealed,
 // opens with this key for this name and variant.
-func (c *Cache) open(v []byte, name, variant, global, nameGen string) ([]byte, bool) {
+func (c *Cache) open(v []byte, name, variant string, g gens) ([]byte, bool) {
 	want := formatPlain
 	if c.sealer != nil {
 		want = formatSealed
@@ -424,13 +584,13 @@ func (c *Cache) open(v []byte, name, variant, global, nameGen string) ([]byte, b
 	if !ok {
 		return nil, false
 	}
-	if string(gotGlobal) != global || string(gotName) != nameGen {
+	if string(gotGlobal) != g.global || string(gotName) != g.name {
 		return nil, false
 	}
 	if c.sealer == nil {
 		return body, true
 	}
-	data, err := c.sealer.Open(body, c.aad(name, variant, global, nameGen))
+	data, err := c.sealer.Open(body, c.aad(name, variant, g))
 	if err != nil {
 		return nil, false
 	}
@@ -449,10 +609,10 @@ func cutToken(b []byte) (tok, rest []byte, ok bool) {
 // aad is the additional authenticated data of an entry: its identity
 // (prefix, name, variant) and the generations it was written under, each
 // length-prefixed so that no two identities share an encoding.
-func (c *Cache) aad(name, variant, global, nameGen string) []byte {
+func (c *Cache) aad(name, variant string, g gens) []byte {
 	var b []byte
 	b = append(b, "s1crets/rediscache/v1"...)
-	for _, s := range []string{c.prefix, name, variant, global, nameGen} {
+	for _, s := range []string{c.prefix, name, variant, g.global, g.name} {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 		b = append(b, s...)
 	}
@@ -503,13 +663,22 @@ type result[T any] struct {
 	err error
 }
 
-// run calls f with a context that ends after timeout, on its own goroutine,
-// and returns by that deadline whether or not f has: go-redis ignores
-// context deadlines unless the client enables them. When run has given up
-// and f ends later, late (if not nil) gets f's result, so that a lock taken
-// too late can be dropped.
-func run[T any](ctx context.Context, timeout time.Duration, f func(context.Context) (T, error), late func(T, error)) (T, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// run calls f with a context that ends after c's OpTimeout, on its own
+// goroutine, and returns by that deadline whether or not f has: go-redis
+// ignores context deadlines unless the client enables them. When run has
+// given up and f ends later, late (if not nil) gets f's result, so that a
+// lock taken too late can be dropped. Close waits for the goroutine; after
+// Close, run starts nothing and returns ErrClosed.
+func run[T any](ctx context.Context, c *Cache, f func(context.Context) (T, error), late func(T, error)) (T, error) {
+	var zero T
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return zero, ErrClosed
+	}
+	c.running.Add(1)
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var (
 		mu        sync.Mutex
@@ -517,6 +686,7 @@ func run[T any](ctx context.Context, timeout time.Duration, f func(context.Conte
 		ch        = make(chan result[T], 1)
 	)
 	go func() {
+		defer c.running.Done()
 		var r result[T]
 		func() {
 			defer func() {
@@ -548,7 +718,6 @@ func run[T any](ctx context.Context, timeout time.Duration, f func(context.Conte
 		return r.v, r.err
 	default:
 		abandoned = true
-		var zero T
 		return zero, ctx.Err()
 	}
 }

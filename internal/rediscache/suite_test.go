@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/s1crets/s1crets/driver"
 )
 
 // env is a server to run the suite on.
@@ -20,6 +22,9 @@ type env struct {
 	// advance lets d pass for the server's TTLs: miniredis fast-forwards,
 	// a real server is slept on.
 	advance func(d time.Duration)
+	// wantUnchecked: the client is not a single node, so Put must not
+	// check generations in a script.
+	wantUnchecked bool
 }
 
 // sub returns the env with a longer prefix.
@@ -48,6 +53,9 @@ func (e *env) cache(t *testing.T, o Options) *Cache {
 	c, err := New(o)
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	if c.checkedPut == e.wantUnchecked {
+		t.Fatalf("checked Put %v on a %T", c.checkedPut, e.client)
 	}
 	return c
 }
@@ -83,7 +91,7 @@ func (e *env) rawDump(t *testing.T) map[string][]byte {
 
 func mustGet(t *testing.T, c *Cache, name, variant string, want []byte) {
 	t.Helper()
-	got, ok := c.Get(context.Background(), name, variant)
+	got, _, ok := c.Get(context.Background(), name, variant)
 	if !ok {
 		t.Fatalf("Get(%q, %q): miss, want %q", name, variant, want)
 	}
@@ -94,16 +102,32 @@ func mustGet(t *testing.T, c *Cache, name, variant string, want []byte) {
 
 func mustMiss(t *testing.T, c *Cache, name, variant string) {
 	t.Helper()
-	if got, ok := c.Get(context.Background(), name, variant); ok {
+	if got, _, ok := c.Get(context.Background(), name, variant); ok {
 		t.Fatalf("Get(%q, %q) = %q, want a miss", name, variant, got)
 	}
 }
 
+// mustPut stores data under the current generations, as a writer that
+// reads the Stamp and fetches at once.
 func mustPut(t *testing.T, c *Cache, name, variant string, data []byte, ttl time.Duration) {
 	t.Helper()
-	if err := c.Put(context.Background(), name, variant, data, ttl); err != nil {
+	mustPutUnder(t, c, name, variant, data, ttl, mustStamp(t, c, name))
+}
+
+func mustPutUnder(t *testing.T, c *Cache, name, variant string, data []byte, ttl time.Duration, st driver.Stamp) {
+	t.Helper()
+	if err := c.Put(context.Background(), name, variant, data, ttl, st); err != nil {
 		t.Fatalf("Put(%q, %q): %v", name, variant, err)
 	}
+}
+
+func mustStamp(t *testing.T, c *Cache, name string) driver.Stamp {
+	t.Helper()
+	st := c.Stamp(context.Background(), name)
+	if !st.OK {
+		t.Fatalf("Stamp(%q): not OK", name)
+	}
+	return st
 }
 
 // runSuite runs the behaviour tests that hold on any server.
@@ -131,7 +155,7 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 		p := e.cache(t, Options{Prefix: "plain:", AllowPlaintext: true})
 		mustPut(t, p, "n", "v", []byte("plain"), time.Minute)
 		mustGet(t, p, "n", "v", []byte("plain"))
-		if err := c.Put(ctx, "n", "v", []byte("x"), 0); !errors.Is(err, ErrBadTTL) {
+		if err := c.Put(ctx, "n", "v", []byte("x"), 0, mustStamp(t, c, "n")); !errors.Is(err, ErrBadTTL) {
 			t.Fatalf("Put with ttl 0: %v, want ErrBadTTL", err)
 		}
 	})
@@ -179,25 +203,97 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 				mustMiss(t, other, "ns:/a", "raw")
 			})
 
-			t.Run("DeleteWinsOverPutInFlight", func(t *testing.T) {
-				// Put reads the generations, then writes. An entry stamped with
-				// the generations read before a Delete must stay hidden.
+			// Read-your-writes across processes: a fetch that began
+			// before an Update (its Stamp read before the Delete) and
+			// whose Put lands after it must never be served.
+			t.Run("PutUnderOldStampAfterDelete", func(t *testing.T) {
 				e := newEnv(t)
 				c := e.cache(t, mode)
-				if err := c.Delete(ctx, "n"); err != nil { // some generation exists
+				other := e.cache(t, mode) // the process that updates
+				mustPut(t, c, "n", "v", []byte("old"), time.Minute)
+				st := mustStamp(t, c, "n") // a refresh starts its fetch
+				if err := other.Delete(ctx, "n"); err != nil {
 					t.Fatal(err)
 				}
-				global, _ := e.client.Get(ctx, c.globalGen).Result()
-				old, err := e.client.Get(ctx, c.genKey("n")).Result()
-				if err != nil {
+				mustPutUnder(t, c, "n", "v", []byte("old"), time.Minute, st) // and lands late
+				mustMiss(t, c, "n", "v")
+				mustMiss(t, other, "n", "v")
+				// Even written by force (as a cluster client does, or a
+				// Put whose check raced the Delete), it does not open.
+				g, _ := gensOf(st)
+				if err := e.client.Set(ctx, c.entryKey("n", "v"), c.envelope([]byte("old"), "n", "v", g), time.Minute).Err(); err != nil {
 					t.Fatal(err)
 				}
-				if err := c.Delete(ctx, "n"); err != nil { // runs between Put's two steps
+				mustMiss(t, other, "n", "v")
+				// A Put under a Stamp read after the Delete is a hit.
+				mustPutUnder(t, c, "n", "v", []byte("new"), time.Minute, mustStamp(t, c, "n"))
+				mustGet(t, other, "n", "v", []byte("new"))
+			})
+
+			t.Run("PutUnderOldStampAfterPurge", func(t *testing.T) {
+				e := newEnv(t)
+				c := e.cache(t, mode)
+				other := e.cache(t, mode)
+				_, st, hit := c.Get(ctx, "n", "v") // a miss: fetch under st
+				if hit || !st.OK {
+					t.Fatalf("Get: hit=%v stamp OK=%v, want a miss with a stamp", hit, st.OK)
+				}
+				if err := other.Purge(ctx); err != nil {
 					t.Fatal(err)
 				}
-				late := c.envelope([]byte("stale"), "n", "v", global, old)
-				if err := e.client.Set(ctx, c.entryKey("n", "v"), late, time.Minute).Err(); err != nil {
+				mustPutUnder(t, c, "n", "v", []byte("old"), time.Minute, st)
+				mustMiss(t, other, "n", "v")
+				_, st, _ = other.Get(ctx, "n", "v")
+				mustPutUnder(t, c, "n", "v", []byte("new"), time.Minute, st)
+				mustGet(t, other, "n", "v", []byte("new"))
+			})
+
+			t.Run("StampOfGet", func(t *testing.T) {
+				e := newEnv(t)
+				c := e.cache(t, mode)
+				_, miss, _ := c.Get(ctx, "n", "v")
+				if miss != c.Stamp(ctx, "n") {
+					t.Fatal("the Stamp of a missing Get differs from Stamp")
+				}
+				if err := c.Delete(ctx, "n"); err != nil {
 					t.Fatal(err)
+				}
+				_, after, _ := c.Get(ctx, "n", "v")
+				if !after.OK || after == miss || after != c.Stamp(ctx, "n") {
+					t.Fatal("Delete did not change the Stamp")
+				}
+				if err := c.Purge(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if c.Stamp(ctx, "n") == after {
+					t.Fatal("Purge did not change the Stamp")
+				}
+				mustPut(t, c, "n", "v", []byte("x"), time.Minute)
+				if _, hit, ok := c.Get(ctx, "n", "v"); !ok || hit != c.Stamp(ctx, "n") {
+					t.Fatal("a hit does not return the current Stamp")
+				}
+			})
+
+			t.Run("BadStamps", func(t *testing.T) {
+				e := newEnv(t)
+				c := e.cache(t, mode)
+				// Not OK (the tier was down when it was read): nothing is
+				// written, and that is not an error.
+				if err := c.Put(ctx, "n", "v", []byte("x"), time.Minute, driver.Stamp{}); err != nil {
+					t.Fatalf("Put under a Stamp that is not OK: %v", err)
+				}
+				if err := c.Put(ctx, "n", "v", []byte("x"), time.Minute, driver.Stamp{Gen: "\x00", OK: false}); err != nil {
+					t.Fatalf("Put under a Stamp that is not OK: %v", err)
+				}
+				if dump := e.rawDump(t); len(dump) != 0 {
+					t.Fatalf("Put under a Stamp that is not OK wrote %v", keysOf(dump))
+				}
+				// OK but not made here: refused.
+				for _, gen := range []string{"", "\x05ab", "\x00" + strings.Repeat("g", 300)} {
+					err := c.Put(ctx, "n", "v", []byte("x"), time.Minute, driver.Stamp{Gen: gen, OK: true})
+					if !errors.Is(err, ErrBadStamp) {
+						t.Errorf("Put under Stamp %q: %v, want ErrBadStamp", gen, err)
+					}
 				}
 				mustMiss(t, c, "n", "v")
 			})
@@ -305,7 +401,7 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 			t.Fatal(err)
 		}
 		mustMiss(t, p, "n", "v")
-		plain := p.envelope([]byte("forged"), "n", "v", "", "")
+		plain := p.envelope([]byte("forged"), "n", "v", gens{})
 		if err := e.client.Set(ctx, a.entryKey("n", "v"), plain, time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +447,7 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 			if err := e.client.Set(ctx, k, g, time.Minute).Err(); err != nil {
 				t.Fatal(err)
 			}
-			if got, ok := c.Get(ctx, "n", "v"); ok {
+			if got, _, ok := c.Get(ctx, "n", "v"); ok {
 				t.Errorf("garbage %d: Get = %q, want a miss", i, got)
 			}
 		}
@@ -363,24 +459,36 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 			t.Fatal(err)
 		}
 		mustMiss(t, c, "n", "v")
-		// So is a foreign value in a generation key, and Put refuses it.
-		mustPut(t, c, "m", "v", []byte("y"), time.Minute)
+		// So is a foreign value in a generation key; the Stamp is then
+		// not OK, and a Put under a Stamp read before writes nothing that
+		// opens.
+		st := mustStamp(t, c, "m")
+		mustPutUnder(t, c, "m", "v", []byte("y"), time.Minute, st)
 		if err := e.client.RPush(ctx, c.genKey("m"), "a").Err(); err != nil {
 			t.Fatal(err)
 		}
 		mustMiss(t, c, "m", "v")
-		if err := c.Put(ctx, "m", "v", []byte("y"), time.Minute); err == nil {
-			t.Error("Put with a foreign generation key: no error")
+		if _, st2, _ := c.Get(ctx, "m", "v"); st2.OK {
+			t.Error("Get with a foreign generation key: the Stamp is OK")
 		}
+		if c.Stamp(ctx, "m").OK {
+			t.Error("Stamp with a foreign generation key: OK")
+		}
+		_ = c.Put(ctx, "m", "v", []byte("y"), time.Minute, st) // an error on a single node
+		mustMiss(t, c, "m", "v")
 		if err := e.client.Del(ctx, c.genKey("m")).Err(); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.client.Set(ctx, c.genKey("m"), strings.Repeat("g", 300), time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Put(ctx, "m", "v", []byte("y"), time.Minute); err == nil {
-			t.Error("Put with an overlong generation token: no error")
+		if c.Stamp(ctx, "m").OK {
+			t.Error("Stamp with an overlong generation token: OK")
 		}
+		if err := c.Put(ctx, "m", "v", []byte("y"), time.Minute, st); err != nil {
+			t.Errorf("Put under an old Stamp: %v", err)
+		}
+		mustMiss(t, c, "m", "v")
 	})
 
 	t.Run("LockExclusive", func(t *testing.T) {
@@ -464,7 +572,7 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(150 * time.Millisecond)
-			if err := winner.Put(ctx, "n", "v", []byte("fetched"), time.Minute); err != nil {
+			if err := winner.Put(ctx, "n", "v", []byte("fetched"), time.Minute, winner.Stamp(ctx, "n")); err != nil {
 				t.Errorf("Put: %v", err)
 			}
 		}()
@@ -499,10 +607,10 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 				name := []string{"a", "b"}[i%2]
 				for range 20 {
 					if rel, ok := c.Lock(ctx, name, "v", time.Minute); ok {
-						_ = c.Put(ctx, name, "v", []byte(name), time.Minute)
+						_ = c.Put(ctx, name, "v", []byte(name), time.Minute, c.Stamp(ctx, name))
 						rel()
 					}
-					if got, ok := c.Get(ctx, name, "v"); ok && string(got) != name {
+					if got, _, ok := c.Get(ctx, name, "v"); ok && string(got) != name {
 						t.Errorf("Get(%s) = %q", name, got)
 					}
 				}
