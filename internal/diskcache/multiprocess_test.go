@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -58,7 +59,7 @@ func TestMultiProcess(t *testing.T) {
 			sc := openT(t, stable, Options{Key: m.key})
 			for _, n := range workerNames {
 				for _, v := range workerVariants {
-					require.NoError(t, sc.Put(bg, n, v, makeValue(n, v, -1, 0, 10), time.Hour))
+					require.NoError(t, put(bg, sc, n, v, makeValue(n, v, -1, 0, 10), time.Hour))
 				}
 			}
 			start := time.Now().Add(500 * time.Millisecond) // all start together
@@ -109,10 +110,10 @@ func TestMultiProcess(t *testing.T) {
 			c := openT(t, dir, Options{Key: m.key})
 			for _, n := range workerNames {
 				for _, v := range workerVariants {
-					if got, ok := c.Get(bg, n, v); ok {
+					if got, ok := get(bg, c, n, v); ok {
 						assert.NoError(t, checkValue(got, n, v))
 					}
-					got, ok := sc.Get(bg, n, v)
+					got, ok := get(bg, sc, n, v)
 					if assert.True(t, ok) {
 						assert.NoError(t, checkValue(got, n, v))
 					}
@@ -184,14 +185,14 @@ func runWorker() (workerStats, error) {
 		reps := []int{0, 1, 3, 40, 700, 9000}[rng.IntN(6)] + rng.IntN(10)
 		if rng.IntN(2) == 0 {
 			if rng.IntN(2) == 0 {
-				if err := sc.Put(ctx, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
+				if err := put(ctx, sc, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
 					return s, fmt.Errorf("stable put %q/%q: %w", n, v, err)
 				}
 				s.stablePuts++
 				continue
 			}
 			s.stableGets++
-			got, ok := sc.Get(ctx, n, v)
+			got, ok := get(ctx, sc, n, v)
 			if !ok {
 				return s, fmt.Errorf("stable get %q/%q: miss of an entry that always exists", n, v)
 			}
@@ -202,13 +203,13 @@ func runWorker() (workerStats, error) {
 		}
 		switch r := rng.IntN(100); {
 		case r < 40:
-			if err := c.Put(ctx, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
+			if err := put(ctx, c, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
 				return s, fmt.Errorf("put %q/%q: %w", n, v, err)
 			}
 			s.puts++
 		case r < 98:
 			s.gets++
-			if got, ok := c.Get(ctx, n, v); ok {
+			if got, ok := get(ctx, c, n, v); ok {
 				s.hits++
 				if err := checkValue(got, n, v); err != nil {
 					return s, fmt.Errorf("get %q/%q returned a bad value (%d bytes): %w", n, v, len(got), err)
@@ -272,22 +273,16 @@ func checkValue(v []byte, name, variant string) error {
 
 func findTemps(dir string) ([]string, error) {
 	var out []string
-	subs, err := readDirNames(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range subs {
-		names, err := readDirNames(filepath.Join(dir, s))
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			continue
+			return err
 		}
-		for _, n := range names {
-			if strings.HasPrefix(n, tempPrefix) {
-				out = append(out, n)
-			}
+		if strings.HasPrefix(d.Name(), tempPrefix) {
+			out = append(out, p)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 func TestCheckValue(t *testing.T) {
