@@ -53,6 +53,7 @@ func openT(t testing.TB, dir string, o Options) *Cache {
 	t.Helper()
 	c, err := Open(dir, o)
 	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 

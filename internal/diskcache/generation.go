@@ -28,6 +28,10 @@ const (
 	genAttempts = 5
 )
 
+// testHookNameGenWritten, when set by a test, is called by newNameGen after
+// it wrote a name's token, before it reads the global token again.
+var testHookNameGenWritten func()
+
 var errBadToken = errors.New("diskcache: damaged generation file")
 
 // genDir is the directory of the names' generations under global token g.
@@ -117,6 +121,9 @@ func (c *Cache) newNameGen(hn string) error {
 				continue // a Purge or a sweep removed d: it is obsolete
 			}
 			return err
+		}
+		if testHookNameGenWritten != nil {
+			testHookNameGenWritten()
 		}
 		if g2, err = c.globalGen(); err != nil {
 			return err

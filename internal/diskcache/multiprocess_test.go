@@ -28,6 +28,8 @@ const (
 	helperKeyEnv    = "S1CRETS_DISKCACHE_HELPER_KEY" // hex; empty for plain text
 	helperStartEnv  = "S1CRETS_DISKCACHE_HELPER_START"
 	helperRunEnv    = "S1CRETS_DISKCACHE_HELPER_RUN"
+	helperNameEnv   = "S1CRETS_DISKCACHE_HELPER_NAME" // invalidate: the name to Delete; empty: Purge
+	helperMaxEnv    = "S1CRETS_DISKCACHE_HELPER_MAX"  // fill: MaxEntries and the number of entries
 
 	workers        = 6
 	workerMaxEntry = 12 // below the 8 names x 2 variants, so sweeps run all along
@@ -69,16 +71,14 @@ func TestMultiProcess(t *testing.T) {
 			}
 			procs := make([]*proc, workers)
 			for i := range procs {
-				p := &proc{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")}
-				p.cmd.Env = append(os.Environ(),
-					helperEnv+"=worker",
+				p := &proc{cmd: helperCmd("worker",
 					helperDirEnv+"="+dir,
 					helperStableEnv+"="+stable,
 					helperIDEnv+"="+strconv.Itoa(i),
 					helperKeyEnv+"="+hex.EncodeToString(m.key),
 					helperStartEnv+"="+strconv.FormatInt(start.UnixNano(), 10),
 					helperRunEnv+"="+(1500*time.Millisecond).String(),
-				)
+				)}
 				p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 				require.NoError(t, p.cmd.Start())
 				procs[i] = p
@@ -131,18 +131,103 @@ func TestMultiProcess(t *testing.T) {
 
 type workerStats struct{ puts, gets, hits, deletes, stablePuts, stableGets int }
 
-// TestHelperProcess is one worker of TestMultiProcess, run in its own process.
+// TestHelperProcess is a process that the tests start: a worker of
+// TestMultiProcess, an invalidator (runInvalidator) or a filler (runFiller).
 func TestHelperProcess(t *testing.T) {
-	if os.Getenv(helperEnv) != "worker" {
-		t.Skip("helper process of TestMultiProcess")
+	var err error
+	switch os.Getenv(helperEnv) {
+	case "worker":
+		var s workerStats
+		if s, err = runWorker(); err == nil {
+			fmt.Printf("STATS %d %d %d %d %d %d\n", s.puts, s.gets, s.hits, s.deletes, s.stablePuts, s.stableGets)
+		}
+	case "invalidate":
+		err = runInvalidator()
+	case "fill":
+		err = runFiller()
+	default:
+		t.Skip("helper process of other tests")
 	}
-	s, err := runWorker()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
+		fmt.Fprintln(os.Stderr, os.Getenv(helperEnv)+":", err)
 		os.Exit(1)
 	}
-	fmt.Printf("STATS %d %d %d %d %d %d\n", s.puts, s.gets, s.hits, s.deletes, s.stablePuts, s.stableGets)
 	os.Exit(0)
+}
+
+// helperCmd returns the command that runs TestHelperProcess in role, with the
+// environment variables env ("NAME=value") added.
+func helperCmd(role string, env ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+role), env...)
+	return cmd
+}
+
+// runHelper runs TestHelperProcess in role and waits for it.
+func runHelper(t testing.TB, role string, env ...string) {
+	t.Helper()
+	out, err := helperCmd(role, env...).CombinedOutput()
+	require.NoError(t, err, "helper %s:\n%s", role, out)
+}
+
+func helperKey() ([]byte, error) {
+	if k := os.Getenv(helperKeyEnv); k != "" {
+		return hex.DecodeString(k)
+	}
+	return nil, nil
+}
+
+// runInvalidator opens the cache in another process and runs a Delete of
+// the name in S1CRETS_DISKCACHE_HELPER_NAME, or a Purge when it is empty.
+func runInvalidator() error {
+	key, err := helperKey()
+	if err != nil {
+		return err
+	}
+	c, err := Open(os.Getenv(helperDirEnv), Options{Key: key})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if name := os.Getenv(helperNameEnv); name != "" {
+		return c.Delete(context.Background(), name)
+	}
+	return c.Purge(context.Background())
+}
+
+// runFiller opens the cache with MaxEntries = S1CRETS_DISKCACHE_HELPER_MAX,
+// waits for the start time, and creates that many distinct entries.
+func runFiller() error {
+	key, err := helperKey()
+	if err != nil {
+		return err
+	}
+	id := os.Getenv(helperIDEnv)
+	maxEntries, err := strconv.Atoi(os.Getenv(helperMaxEnv))
+	if err != nil {
+		return err
+	}
+	startNanos, err := strconv.ParseInt(os.Getenv(helperStartEnv), 10, 64)
+	if err != nil {
+		return err
+	}
+	c, err := Open(os.Getenv(helperDirEnv), Options{Key: key, MaxEntries: maxEntries})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	time.Sleep(time.Until(time.Unix(0, startNanos)))
+	return fill(context.Background(), c, id, maxEntries)
+}
+
+// fill creates n distinct entries of writer id.
+func fill(ctx context.Context, c *Cache, id string, n int) error {
+	for i := range n {
+		if err := put(ctx, c, fmt.Sprintf("/fill/%s/%d", id, i), "v", []byte("value"), time.Hour); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func runWorker() (workerStats, error) {
