@@ -172,6 +172,9 @@ const (
 	// staleTempAge is how old a temporary file must be before a sweep takes
 	// it for the leftover of a crashed writer.
 	staleTempAge = 10 * time.Minute
+	// staleDirAge is how long an empty entry directory is left alone by a
+	// sweep, as one that a writer may have just created.
+	staleDirAge = time.Minute
 	// putAttempts bounds the retries of a write whose directory was removed
 	// under it by a concurrent Delete, Purge or sweep.
 	putAttempts = 5

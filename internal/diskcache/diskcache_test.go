@@ -664,3 +664,28 @@ func TestFresh(t *testing.T) {
 		}
 	}
 }
+
+// The size bound holds for several Caches on one directory together (as for
+// several processes, which TestBoundAcrossProcesses runs): each creates
+// MaxEntries entries at once, and at most MaxEntries are left.
+func TestBoundAcrossCaches(t *testing.T) {
+	const caches, maxEntries = 8, 200
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var wg sync.WaitGroup
+			errs := make([]error, caches)
+			for i := range caches {
+				c := openT(t, dir, Options{Key: m.key, MaxEntries: maxEntries})
+				wg.Go(func() { errs[i] = fill(bg, c, fmt.Sprint(i), maxEntries) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				require.NoError(t, err)
+			}
+			n := len(entryFiles(t, dir))
+			assert.LessOrEqual(t, n, maxEntries)
+			assert.GreaterOrEqual(t, n, maxEntries-maxEntries/16, "evicted more than needed")
+		})
+	}
+}

@@ -379,3 +379,79 @@ func TestCheckValue(t *testing.T) {
 	mixed := append(bytes.Clone(w[:len(v)/2]), v[len(v)/2:]...)
 	assert.Error(t, checkValue(mixed, "/n", "v"))
 }
+
+// Contract point 2 across processes: a Stamp read in this process before
+// another process's Delete or Purge is obsolete after it, whether this
+// process's Put comes after the invalidation or its write lands after it.
+func TestGenerationsAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	for _, m := range modes {
+		for _, op := range []string{"Delete", "Purge"} {
+			for _, landing := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/landing=%v", m.name, op, landing), func(t *testing.T) {
+					dir := t.TempDir()
+					c := openT(t, dir, Options{Key: m.key})
+					env := []string{helperDirEnv + "=" + dir, helperKeyEnv + "=" + hex.EncodeToString(m.key)}
+					if op == "Delete" {
+						env = append(env, helperNameEnv+"=/n")
+					}
+					require.NoError(t, put(bg, c, "/n", "v", []byte("old"), time.Hour))
+					st := c.Stamp(bg, "/n")
+					require.True(t, st.OK)
+					if landing {
+						testHookTempCreated = func(string) {
+							testHookTempCreated = nil
+							runHelper(t, "invalidate", env...)
+						}
+						defer func() { testHookTempCreated = nil }()
+					} else {
+						runHelper(t, "invalidate", env...)
+					}
+					require.NoError(t, c.Put(bg, "/n", "v", []byte("older"), time.Hour, st))
+					got, st2, hit := c.Get(bg, "/n", "v")
+					assert.False(t, hit, "a value from before the other process's %s came back: %q", op, got)
+					assert.NotEqual(t, st, st2)
+				})
+			}
+		}
+	}
+}
+
+// The size bound holds for processes together: eight processes that each
+// create MaxEntries entries at once leave at most MaxEntries in the
+// directory (each counted only its own, and left eight times as many, before
+// the counter was shared).
+func TestBoundAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	const procs, maxEntries = 8, 200
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			dir := t.TempDir()
+			start := time.Now().Add(300 * time.Millisecond)
+			cmds := make([]*exec.Cmd, procs)
+			outs := make([]bytes.Buffer, procs)
+			for i := range cmds {
+				cmds[i] = helperCmd("fill",
+					helperDirEnv+"="+dir,
+					helperKeyEnv+"="+hex.EncodeToString(m.key),
+					helperIDEnv+"="+strconv.Itoa(i),
+					helperMaxEnv+"="+strconv.Itoa(maxEntries),
+					helperStartEnv+"="+strconv.FormatInt(start.UnixNano(), 10),
+				)
+				cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+				require.NoError(t, cmds[i].Start())
+			}
+			for i, cmd := range cmds {
+				assert.NoError(t, cmd.Wait(), "filler %d:\n%s", i, outs[i].String())
+			}
+			n := len(entryFiles(t, dir))
+			t.Logf("%d processes created %d entries each; %d left (MaxEntries %d)", procs, maxEntries, n, maxEntries)
+			assert.LessOrEqual(t, n, maxEntries)
+			assert.GreaterOrEqual(t, n, maxEntries-maxEntries/16, "evicted more than needed")
+		})
+	}
+}

@@ -179,7 +179,10 @@ func (c *Cache) sweepEntryDir(hn, gen string, genKnown bool, now int64, live []l
 			kept++ // not ours: leave it
 		}
 	}
-	if kept == 0 {
+	// An empty directory goes, unless it is new: a writer may have just
+	// made it, to put its entry in (removing it would only make that writer
+	// try again, but a busy directory could make it fail).
+	if fi, err := c.root.Lstat(hn); kept == 0 && err == nil && time.Since(fi.ModTime()) > staleDirAge {
 		c.root.Remove(hn) // fails harmlessly if a writer just put a file there
 	}
 	return live
