@@ -689,3 +689,121 @@ func TestBoundAcrossCaches(t *testing.T) {
 		})
 	}
 }
+
+// Hardening 4: expiry follows the wall clock, which can step back. An entry
+// written (by the clock) more than a minute in the future is a miss and is
+// removed, instead of being served until its expiry comes round again; a
+// small step, within the skew allowed between processes, is tolerated; and
+// an entry is never served ttl or more after its write time.
+func TestClockStepBack(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			clk := newClock()
+			c := openT(t, t.TempDir(), Options{Key: m.key, Now: clk.Now})
+			require.NoError(t, put(bg, c, "/token", "", []byte("tok"), 15*time.Minute))
+
+			clk.Add(-30 * time.Second) // within the skew
+			got, ok := get(bg, c, "/token", "")
+			assert.True(t, ok)
+			assert.Equal(t, "tok", string(got))
+
+			clk.Add(-10 * time.Minute) // the entry still "expires" in 25 minutes
+			_, ok = get(bg, c, "/token", "")
+			assert.False(t, ok, "an entry from 10 minutes in the future was served")
+			assert.NoFileExists(t, entryPath(c, "/token", ""), "it is removed")
+
+			// Written now, a day before the clock is set right again.
+			require.NoError(t, put(bg, c, "/token", "", []byte("tok2"), 15*time.Minute))
+			clk.Add(15*time.Minute - time.Nanosecond)
+			_, ok = get(bg, c, "/token", "")
+			assert.True(t, ok)
+			clk.Add(time.Nanosecond)
+			_, ok = get(bg, c, "/token", "")
+			assert.False(t, ok, "served ttl after its write time")
+
+			require.NoError(t, put(bg, c, "/token", "", []byte("tok3"), 15*time.Minute))
+			clk.Add(-24 * time.Hour)
+			_, ok = get(bg, c, "/token", "")
+			assert.False(t, ok, "a 15-minute entry served a day early")
+		})
+	}
+}
+
+// A sweep treats entries from the future like expired ones: they go first,
+// instead of passing for the newest and never being evicted.
+func TestSweepRemovesEntriesFromTheFuture(t *testing.T) {
+	clk := newClock()
+	c := openT(t, t.TempDir(), Options{MaxEntries: 3, Now: clk.Now})
+	require.NoError(t, put(bg, c, "/future", "", []byte("x"), time.Hour))
+	clk.Add(-24 * time.Hour)
+	for i := range 3 {
+		clk.Add(time.Second)
+		require.NoError(t, put(bg, c, fmt.Sprint("/now/", i), "", []byte("x"), time.Hour))
+	}
+	assert.NoFileExists(t, entryPath(c, "/future", ""))
+	for i := range 3 {
+		_, ok := get(bg, c, fmt.Sprint("/now/", i), "")
+		assert.True(t, ok, i)
+	}
+}
+
+// Hardening 5: Close releases the directory; afterwards reads are misses
+// and writes say ErrClosed; nothing panics, and closing again is harmless.
+func TestClose(t *testing.T) {
+	c, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	require.NoError(t, put(bg, c, "/n", "v", []byte("x"), time.Hour))
+	st := c.Stamp(bg, "/n")
+	require.NoError(t, c.Close())
+
+	_, statErr := c.root.Stat(".")
+	assert.Error(t, statErr, "the directory is still open")
+	require.NotPanics(t, func() {
+		got, st2, hit := c.Get(bg, "/n", "v")
+		assert.False(t, hit)
+		assert.Nil(t, got)
+		assert.False(t, st2.OK)
+		assert.False(t, c.Stamp(bg, "/n").OK)
+		assert.ErrorIs(t, c.Put(bg, "/n", "v", []byte("y"), time.Hour, st), ErrClosed)
+		assert.ErrorIs(t, c.Delete(bg, "/n"), ErrClosed)
+		assert.ErrorIs(t, c.Purge(bg), ErrClosed)
+		assert.NoError(t, c.Close())
+	})
+	// The entry is still there for the next Cache.
+	got, ok := get(bg, openT(t, c.Dir(), Options{}), "/n", "v")
+	assert.True(t, ok)
+	assert.Equal(t, "x", string(got))
+}
+
+// Close while other goroutines use the Cache: no panic, no race, and every
+// call after it a miss or an error.
+func TestCloseWhileInUse(t *testing.T) {
+	c, err := Open(t.TempDir(), Options{MaxEntries: 4})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := fmt.Sprint("/n/", (g*7+i)%10)
+				_, st, _ := c.Get(bg, n, "")
+				c.Put(bg, n, "", []byte("x"), time.Hour, st)
+				if i%5 == 0 {
+					c.Delete(bg, n)
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, c.Close())
+	close(stop)
+	wg.Wait()
+	_, _, hit := c.Get(bg, "/n/1", "")
+	assert.False(t, hit)
+	assert.ErrorIs(t, put(bg, c, "/n/1", "", []byte("x"), time.Hour), ErrClosed)
+}
