@@ -13,12 +13,12 @@ const benchName, benchVariant = "ssm:/prod/service/database/password", "decrypt=
 
 func benchGet(b *testing.B, key []byte) {
 	c := openT(b, b.TempDir(), Options{Key: key})
-	if err := c.Put(bg, benchName, benchVariant, benchValue, time.Hour); err != nil {
+	if err := put(bg, c, benchName, benchVariant, benchValue, time.Hour); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := c.Get(bg, benchName, benchVariant); !ok {
+		if _, _, ok := c.Get(bg, benchName, benchVariant); !ok {
 			b.Fatal("miss")
 		}
 	}
@@ -32,9 +32,10 @@ func BenchmarkGetEncrypted(b *testing.B) { benchGet(b, testKey(1)) }
 
 func benchPut(b *testing.B, key []byte) {
 	c := openT(b, b.TempDir(), Options{Key: key})
+	st := c.Stamp(bg, benchName)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := c.Put(bg, benchName, benchVariant, benchValue, time.Hour); err != nil {
+		if err := c.Put(bg, benchName, benchVariant, benchValue, time.Hour, st); err != nil {
 			b.Fatal(err)
 		}
 	}

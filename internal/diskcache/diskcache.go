@@ -2,15 +2,19 @@
 // directory of small files, one per entry, that outlives the process and is
 // shared by every process of the same user on one machine. It plays the part
 // of the "cache_on_disk" option of the Python original, which used the
-// diskcache module and stored secrets unencrypted.
+// diskcache module and stored secrets unencrypted. A *Cache is a
+// driver.Tier.
 //
 // # Layout
 //
 // An entry is addressed by a name (an arbitrary string: a secret path with a
 // namespace prefix) and a variant (a short string describing the query
-// options). Its file is
+// options). The directory holds
 //
-//	DIR/<h(name)>/<h(variant)>.entry
+//	DIR/<h(name)>/<h(variant)>.entry        the entries
+//	DIR/generation                          the global generation
+//	DIR/generations/<global>/<h(name)>      the generation of each deleted name
+//	DIR/counter                             entries created since the last sweep
 //
 // where h is the first 16 bytes of SHA-256, in lowercase hex; with a Key,
 // of HMAC-SHA-256 under a key derived from it, so that whoever can list the
@@ -18,19 +22,39 @@
 // keys use different files (another key's files are removed by a sweep).
 // All variants of a name share one subdirectory, so Delete removes one
 // directory. File names are hashes: no name, path or value appears in any
-// file name. Temporary files
-// (DIR/<h(name)>/.tmp-*) exist only while a write is in progress; ones left by
-// a crashed process are removed by a later sweep.
+// file name. Temporary files (.tmp-*) exist only while a write is in
+// progress; ones left by a crashed process are removed by a later sweep.
 //
-// An entry file holds a header (magic "s1dc", format version, write time and
-// expiry time in Unix nanoseconds, the three lengths), then the name, the
-// variant and the data, then a CRC-32C of all that. A reader verifies the
-// magic, the version, the lengths, the checksum, and that the stored name and
-// variant are the ones asked for, so a hash collision, a file copied from
-// another entry, a foreign file or a damaged file is a miss, never a wrong
-// value. Such files, and expired ones, are removed when met, so the next Put
-// rewrites them. The expiry is stored in the file, so it holds across
-// processes and restarts.
+// An entry file holds a header (magic "s1dc", format version, write time in
+// Unix nanoseconds, time to live, four lengths), then the generation it was
+// written under, the name, the variant and the data, then a CRC-32C of all
+// that. A reader verifies the magic, the version, the lengths, the checksum,
+// and that the stored name and variant are the ones asked for, so a hash
+// collision, a file copied from another entry, a foreign file or a damaged
+// file is a miss, never a wrong value. Such files, and expired ones, are
+// removed when met, so the next Put rewrites them.
+//
+// # Generations
+//
+// Delete and Purge must win over a fetch that was in flight when they ran: a
+// reader that missed, asked the store, and writes what it got after an Update
+// deleted the name would otherwise put the old value back for a whole TTL.
+// So every name has a generation, a random token in a file of its own, and
+// the cache has a global one; Stamp reads both. Delete writes a new token for
+// the name and Purge a new global token (atomically: a temporary file and a
+// rename), and both then remove the entry files, as a courtesy. Every entry
+// records the Stamp.Gen it was written under, inside the checksummed (and,
+// with a Key, authenticated) part; Get returns it only while that is still
+// the current generation, and Put writes nothing under a Stamp that is not OK
+// or no longer current. Tokens are 128 random bits and never come back, so
+// an entry written under an older Stamp is never returned again, even when
+// its write lands after the Delete, and in every process that shares the
+// directory. A missing generation file is the valid empty generation; one
+// that cannot be read makes Stamp not OK, so that nothing is written; a
+// damaged one is replaced by a new token (a new generation only invalidates).
+// The names' tokens live under the global token, so a Purge makes them all
+// obsolete and a sweep removes them; a sweep also starts a new global
+// generation when they outnumber MaxEntries.
 //
 // # Atomicity and many processes
 //
@@ -55,10 +79,22 @@
 // and every entry directory is created with mode 0700 and every file with
 // mode 0600 from the moment it exists: the modes are given to mkdir and open,
 // not applied afterwards with chmod, and the umask can only remove bits from
-// them, never add any. On Unix, Open refuses a cache directory that is not
-// owned by the current (effective) user, or that group or others can write
-// to, and says how to fix it. On other systems the directory's access control
-// is left to the operating system.
+// them, never add any.
+//
+// On Unix, Open walks from the root of the file system to the cache
+// directory one directory at a time, each opened relative to the previous
+// one and checked through its handle: every ancestor must be owned by the
+// current user or root, and one that group or others can write to must have
+// the sticky bit (like /tmp), or another user could rename the cache
+// directory away and put one of their own in its place; the cache directory
+// must be owned by the current user and writable by nobody else. The errors
+// say what to change. Open then keeps the directory open (an os.Root) and
+// does every later file operation relative to it, so renaming or replacing
+// the path afterwards changes nothing for an open Cache, and no symbolic link
+// inside leads out of it. Files are opened with O_NONBLOCK and must be
+// regular files: a FIFO or a device in an entry's place is a miss, never a
+// hang. On other systems the directory's access control is left to the
+// operating system.
 //
 // # Encryption
 //
@@ -69,18 +105,38 @@
 // another key, or without a key, is a miss and is removed. Without a key the
 // cache holds the secrets, and their names, in plain text, protected only by
 // the file modes: anyone who can read the user's files (root, backups, a
-// stolen disk) can read them.
+// stolen disk) can read them. The generation tokens are random and say
+// nothing.
+//
+// # Time
+//
+// An entry stores its write time and its time to live, and is served only
+// while written <= now < written + ttl by the wall clock (Options.Now). An
+// entry written more than a minute in the future means the clock stepped
+// back: it is a miss and is removed, rather than served until the clock
+// catches up; and however the clock moves, nothing is served once ttl has
+// passed since its write time.
 //
 // # Size
 //
-// The cache keeps at most Options.MaxEntries entries. Each Cache counts the
-// entries it creates (starting from the number of entry directories it finds
-// at its first write); when the count exceeds the limit it sweeps the
-// directory: it removes damaged and expired entries and then the oldest by
-// write time until the count is a little (1/16) below the limit, so sweeps
-// are rare. The bound is exact for one process; with several processes
-// writing at once it can be exceeded by what the others wrote since their
-// last sweep, until one of them sweeps.
+// The directory holds about Options.MaxEntries entries at most, counted
+// across all the processes that share it. Every Put that creates an entry
+// file appends a byte to a counter file shared by all of them; after
+// interval = MaxEntries/16 (at least 1) created entries, the Put that makes
+// the count reach it claims the counter (renames it away) and sweeps: it
+// reads every entry, removes damaged, expired and obsolete ones, and then the
+// oldest by write time until MaxEntries - interval + 1 are left. So when no
+// Put is in progress the directory holds at most MaxEntries entries, however
+// many processes wrote them. While Puts run it can hold more, by what the
+// processes create while a sweep is reading the directory (each Put that
+// makes another sweep due runs one); Open sweeps too when one is due. If the
+// counter file cannot be used, each process counts its own entries and
+// sweeps as often, and the bound is then per process.
+//
+// # Closing
+//
+// Close releases the open directory. After Close, Get and Stamp are misses
+// (a Stamp that is not OK) and Put, Delete and Purge return ErrClosed.
 package diskcache
 
 import (
@@ -90,16 +146,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/internal/seal"
 )
 
@@ -109,6 +161,7 @@ const DefaultMaxEntries = 10000
 const (
 	entrySuffix = ".entry"
 	tempPrefix  = ".tmp-"
+	counterFile = "counter"
 	hashHexLen  = 32 // 16 bytes of SHA-256 in hex
 
 	// maxFileSize bounds what Get reads and Put writes: secrets are small,
@@ -119,18 +172,28 @@ const (
 	// staleTempAge is how old a temporary file must be before a sweep takes
 	// it for the leftover of a crashed writer.
 	staleTempAge = 10 * time.Minute
+	// staleDirAge is how long an empty entry directory is left alone by a
+	// sweep, as one that a writer may have just created.
+	staleDirAge = time.Minute
 	// putAttempts bounds the retries of a write whose directory was removed
 	// under it by a concurrent Delete, Purge or sweep.
 	putAttempts = 5
+	// maxSkew is how far in the future an entry's write time may be (clocks
+	// of processes are not perfectly in step); beyond it the clock stepped
+	// back, and the entry is not trusted.
+	maxSkew = time.Minute
 )
 
-// testHookTempCreated, when set by a test, is called with the name of each
+// ErrClosed is returned by the writing methods of a closed Cache.
+var ErrClosed = errors.New("diskcache: the cache is closed")
+
+// testHookTempCreated, when set by a test, is called with the path of each
 // temporary file as soon as it is created, before anything is written to it.
-var testHookTempCreated func(name string)
+var testHookTempCreated func(path string)
 
 // aadPrefix separates the additional authenticated data of this format from
 // any other use of the same key.
-const aadPrefix = "s1crets/diskcache/v1:"
+const aadPrefix = "s1crets/diskcache/v2:"
 
 // Options configures a Cache.
 type Options struct {
@@ -143,32 +206,39 @@ type Options struct {
 	// (including an empty one) is an error.
 	Key []byte
 	// Now returns the current time, for tests; nil means time.Now. It sets
-	// the write and expiry times stored in entries and decides expiry.
+	// the write times stored in entries and decides expiry.
 	Now func() time.Time
 }
 
 // A Cache is a directory of cache entries. It is safe for concurrent use by
 // many goroutines, and by many processes that open the same directory.
 type Cache struct {
-	dir    string
-	max    int
-	sealer *seal.Sealer
+	dir      string
+	root     *os.Root // the cache directory, opened once at Open
+	max      int
+	interval int // created entries between sweeps
+	sealer   *seal.Sealer
 	// nameKey keys the hashes in file names when entries are sealed, so
 	// that whoever can list the directory cannot confirm a guessed path.
 	nameKey []byte
 	now     func() time.Time
 
-	mu      sync.Mutex
-	counted bool // count has been initialised from the directory
-	count   int  // estimate of the number of entries
-
-	sweepMu sync.Mutex
+	closed atomic.Bool
+	// localCreated counts this process's created entries, for when the
+	// shared counter file cannot be used.
+	localCreated atomic.Int64
+	// sweepSem is held by the one goroutine of this Cache that sweeps.
+	sweepSem chan struct{}
 }
+
+var _ driver.Tier = (*Cache)(nil)
 
 // Open opens the cache in dir, creating it (and its missing parents) with mode
 // 0700 if it does not exist. On Unix it refuses a directory that is not owned
-// by the current user or that is writable by group or others; the error says
-// what to change.
+// by the current user or that is writable by group or others, and one with
+// an ancestor that another user could change (see the package documentation);
+// the error says what to change. The Cache keeps the directory open until
+// Close.
 func Open(dir string, o Options) (*Cache, error) {
 	if dir == "" {
 		return nil, errors.New("diskcache: the cache directory path is empty")
@@ -196,288 +266,197 @@ func Open(dir string, o Options) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diskcache: cache directory: %w", err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("diskcache: create the cache directory: %w", err)
-	}
-	fi, err := os.Stat(abs)
+	root, err := openDir(abs)
 	if err != nil {
-		return nil, fmt.Errorf("diskcache: cache directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("diskcache: cache directory %s is not a directory", abs)
-	}
-	if err := checkPrivate(abs, fi); err != nil {
 		return nil, err
 	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{dir: abs, max: maxEntries, sealer: sealer, nameKey: nameKey, now: now}, nil
+	c := &Cache{
+		dir: abs, root: root, max: maxEntries, interval: max(1, maxEntries/16),
+		sealer: sealer, nameKey: nameKey, now: now, sweepSem: make(chan struct{}, 1),
+	}
+	c.sweepIfDue(context.Background())
+	return c, nil
 }
 
-// Dir returns the cache directory, as an absolute path.
+// Dir returns the cache directory as it was named at Open, as an absolute
+// path. The Cache keeps using the directory it opened even if that path is
+// later renamed or replaced.
 func (c *Cache) Dir() string { return c.dir }
 
-// Get returns the data stored for name and variant. Every problem (no entry,
-// an expired, damaged, foreign or undecryptable file, an I/O error, a done
-// ctx) is a miss, reported as ok == false. Expired, damaged, foreign and
-// undecryptable files are removed, so the next Put rewrites them.
-func (c *Cache) Get(ctx context.Context, name, variant string) (data []byte, ok bool) {
-	if ctx.Err() != nil {
-		return nil, false
+// Close releases the open directory. Later calls are misses or return
+// ErrClosed; closing again does nothing.
+func (c *Cache) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
 	}
-	hn, hv := c.hash(name), c.hash(variant)
-	p := filepath.Join(c.dir, hn, hv+entrySuffix)
-	raw, fi, err := readEntryFile(p)
-	if err != nil {
-		if fi != nil { // opened, but not a readable entry
-			removeIfSame(p, fi)
-		}
-		return nil, false
-	}
-	e, err := c.unseal(raw, hn, hv)
-	if err != nil || string(e.name) != name || string(e.variant) != variant || c.now().UnixNano() >= e.expires {
-		removeIfSame(p, fi)
-		return nil, false
-	}
-	return e.data, true
+	return c.root.Close()
 }
 
-// Put stores data for name and variant, to expire ttl after now. It replaces
-// any entry of the same name and variant atomically. ttl must be positive,
-// and an entry (name, variant and data) must be smaller than 64 MiB. Errors
-// never quote the data or the name.
-func (c *Cache) Put(ctx context.Context, name, variant string, data []byte, ttl time.Duration) error {
+// Stamp returns the current generations of name, for a later Put of what the
+// caller fetches from the store. OK is false when they cannot be read.
+func (c *Cache) Stamp(ctx context.Context, name string) driver.Stamp {
+	if ctx.Err() != nil {
+		return driver.Stamp{}
+	}
+	return c.stamp(c.hash(name))
+}
+
+// Get returns the data stored for name and variant, if it was written under
+// the current generations of name. Every problem (no entry, an expired,
+// damaged, foreign or undecryptable file, an obsolete generation, an I/O
+// error, a done ctx, a closed Cache) is a miss, reported as hit == false;
+// st is then the current Stamp of name (not OK if it cannot be read).
+// Expired, damaged, foreign, obsolete and undecryptable files are removed,
+// so the next Put rewrites them.
+func (c *Cache) Get(ctx context.Context, name, variant string) (data []byte, st driver.Stamp, hit bool) {
+	if ctx.Err() != nil {
+		return nil, driver.Stamp{}, false
+	}
+	hn, hv := c.hash(name), c.hash(variant)
+	st = c.stamp(hn)
+	if !st.OK {
+		return nil, st, false // the entry's generation cannot be checked
+	}
+	p := filepath.Join(hn, hv+entrySuffix)
+	raw, fi, err := c.readRegular(p, maxFileSize)
+	if err != nil {
+		if fi != nil { // opened, but not a readable entry
+			c.removeIfSame(p, fi)
+		}
+		return nil, st, false
+	}
+	e, err := c.unseal(raw, hn, hv)
+	if err != nil || string(e.name) != name || string(e.variant) != variant || !fresh(e.written, e.ttl, c.now().UnixNano()) {
+		c.removeIfSame(p, fi)
+		return nil, st, false
+	}
+	if string(e.gen) != st.Gen {
+		// Written under another generation: an older one (obsolete), or a
+		// newer one that a Delete or Purge started after st was read.
+		if st = c.stamp(hn); !st.OK {
+			return nil, st, false
+		}
+		if string(e.gen) != st.Gen {
+			c.removeIfSame(p, fi)
+			return nil, st, false
+		}
+	}
+	return e.data, st, true
+}
+
+// Put stores data for name and variant under st, to expire ttl after now. It
+// replaces any entry of the same name and variant atomically. It writes
+// nothing, and returns nil, when st is not OK or no longer the current
+// generation of name (a Delete or Purge ran since it was read). ttl must be
+// positive, and an entry must be smaller than 64 MiB. Errors never quote the
+// data or the name.
+func (c *Cache) Put(ctx context.Context, name, variant string, data []byte, ttl time.Duration, st driver.Stamp) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if c.closed.Load() {
+		return ErrClosed
 	}
 	if ttl <= 0 {
 		return fmt.Errorf("diskcache: ttl must be positive, got %v", ttl)
 	}
-	size := int64(headerSize) + int64(len(name)) + int64(len(variant)) + int64(len(data)) + trailerSize
+	size := int64(headerSize) + int64(len(st.Gen)) + int64(len(name)) + int64(len(variant)) + int64(len(data)) + trailerSize
 	if size > maxFileSize-sealOverhead {
 		return fmt.Errorf("diskcache: entry of %d bytes is larger than the limit of %d", size, maxFileSize-sealOverhead)
 	}
-	now := c.now().UnixNano()
-	expires := now + int64(ttl)
-	if expires < now { // overflow: a ttl beyond the year 2262
-		expires = math.MaxInt64
+	if !st.OK {
+		return nil
 	}
 	hn, hv := c.hash(name), c.hash(variant)
-	b := encodeEntry(now, expires, name, variant, data)
+	if cur := c.stamp(hn); !cur.OK || cur.Gen != st.Gen {
+		return nil
+	}
+	b := encodeEntry(c.now().UnixNano(), int64(ttl), st.Gen, name, variant, data)
 	if c.sealer != nil {
 		sealed := c.sealer.Seal(b, entryAAD(hn, hv))
 		clear(b)
 		b = sealed
 	}
-	created, err := c.write(hn, hv, b)
+	created, err := c.writeEntry(hn, hv, b)
+	clear(b)
 	if err != nil {
 		return err
 	}
-	c.noteWrite(ctx, created)
+	if created {
+		c.noteCreated(ctx)
+	}
 	return nil
 }
 
-// Delete removes every variant of name. Deleting a name that has no entry is
-// not an error.
+// Delete starts a new generation of name, so that no entry of any variant of
+// name written before (or under a Stamp read before) is returned again, and
+// removes the entries. Deleting a name that has no entry is not an error; an
+// error means the new generation could not be written.
 func (c *Cache) Delete(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := removeAll(filepath.Join(c.dir, c.hash(name))); err != nil {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	hn := c.hash(name)
+	if err := c.newNameGen(hn); err != nil {
 		return fmt.Errorf("diskcache: delete: %w", err)
 	}
+	c.removeAll(hn) // best effort: the generation already hides them
 	return nil
 }
 
-// Purge removes every entry. Files in the cache directory that are not
-// entries of this package are left alone.
+// Purge starts a new generation of the whole cache, so that no entry written
+// before (or under a Stamp read before) is returned again, and removes the
+// entries. Files in the cache directory that are not this package's are left
+// alone.
 func (c *Cache) Purge(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	names, err := readDirNames(c.dir)
-	if err != nil {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if err := c.newGlobalGen(); err != nil {
 		return fmt.Errorf("diskcache: purge: %w", err)
 	}
-	var first error
-	for _, n := range names {
-		if !isHash(n) {
-			continue
-		}
-		if err := removeAll(filepath.Join(c.dir, n)); err != nil && first == nil {
-			first = fmt.Errorf("diskcache: purge: %w", err)
+	// Best effort from here: the new generation already hides everything.
+	if names, err := c.readDirNames("."); err == nil {
+		for _, n := range names {
+			if isHash(n) {
+				c.removeAll(n)
+			}
 		}
 	}
-	c.mu.Lock()
-	c.count, c.counted = 0, true
-	c.mu.Unlock()
-	return first
+	c.gcGenerations()
+	c.root.Remove(counterFile)
+	return nil
 }
 
-// write stores b as the entry file of (hn, hv) through a temporary file and a
-// rename. created reports that no entry file was there before.
-func (c *Cache) write(hn, hv string, b []byte) (created bool, err error) {
-	sub := filepath.Join(c.dir, hn)
-	final := filepath.Join(sub, hv+entrySuffix)
+// writeEntry stores b as the entry file of (hn, hv). created reports that no
+// entry file was there before.
+func (c *Cache) writeEntry(hn, hv string, b []byte) (created bool, err error) {
 	for attempt := 1; ; attempt++ {
-		created, err = c.tryWrite(sub, final, b)
+		if err = c.root.Mkdir(hn, 0o700); err == nil || errors.Is(err, os.ErrExist) {
+			created, err = c.writeAtomic(hn, hv+entrySuffix, b)
+		}
 		// ErrNotExist means the entry directory was removed under us by a
 		// Delete, Purge or sweep (of this or another process): try again.
-		if err == nil || attempt == putAttempts || !errors.Is(err, fs.ErrNotExist) {
+		if err == nil || attempt == putAttempts || !errors.Is(err, os.ErrNotExist) {
 			if err != nil {
+				if c.closed.Load() {
+					return false, ErrClosed
+				}
 				err = fmt.Errorf("diskcache: write: %w", err)
 			}
 			return created, err
 		}
 	}
-}
-
-func (c *Cache) tryWrite(sub, final string, b []byte) (bool, error) {
-	if err := os.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		if errors.Is(err, fs.ErrNotExist) {
-			// The cache directory itself was removed: recreate it, privately,
-			// and let the caller retry.
-			if err2 := os.Mkdir(c.dir, 0o700); err2 != nil && !errors.Is(err2, fs.ErrExist) {
-				return false, err2
-			}
-		}
-		return false, err
-	}
-	// CreateTemp opens with O_CREATE|O_EXCL and mode 0600.
-	f, err := os.CreateTemp(sub, tempPrefix+"*")
-	if err != nil {
-		return false, err
-	}
-	tmp := f.Name()
-	if testHookTempCreated != nil {
-		testHookTempCreated(tmp)
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	_, statErr := os.Lstat(final)
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	return statErr != nil, nil
-}
-
-// noteWrite keeps the entry count and sweeps when it exceeds the limit.
-func (c *Cache) noteWrite(ctx context.Context, created bool) {
-	c.mu.Lock()
-	if !c.counted {
-		// First write of this Cache: start from the number of entry
-		// directories (cheap: one directory read; usually one entry each).
-		if names, err := readDirNames(c.dir); err == nil {
-			n := 0
-			for _, name := range names {
-				if isHash(name) {
-					n++
-				}
-			}
-			c.count, c.counted = n, true
-		}
-	} else if created {
-		c.count++
-	}
-	over := c.count > c.max
-	c.mu.Unlock()
-	if over {
-		c.sweep(ctx)
-	}
-}
-
-type liveEntry struct {
-	path    string
-	fi      fs.FileInfo
-	written int64
-}
-
-// sweep removes damaged and expired entries, stale temporary files and empty
-// entry directories, then the oldest entries until their number is at most
-// the low-water mark, and resets the count. One sweep runs at a time in a
-// process; concurrent sweeps of other processes are harmless.
-func (c *Cache) sweep(ctx context.Context) {
-	if !c.sweepMu.TryLock() {
-		return
-	}
-	defer c.sweepMu.Unlock()
-	subs, err := readDirNames(c.dir)
-	if err != nil {
-		return
-	}
-	now := c.now().UnixNano()
-	var live []liveEntry
-	for _, hn := range subs {
-		if ctx.Err() != nil {
-			return // the count stays over the limit: a later Put sweeps again
-		}
-		if !isHash(hn) {
-			continue
-		}
-		sub := filepath.Join(c.dir, hn)
-		names, err := readDirNames(sub)
-		if err != nil {
-			continue
-		}
-		kept := 0
-		for _, fn := range names {
-			p := filepath.Join(sub, fn)
-			hv, isEntry := strings.CutSuffix(fn, entrySuffix)
-			switch {
-			case strings.HasPrefix(fn, tempPrefix):
-				if fi, err := os.Lstat(p); err == nil && time.Since(fi.ModTime()) > staleTempAge {
-					removeIfSame(p, fi)
-				} else {
-					kept++
-				}
-			case isEntry && isHash(hv):
-				raw, fi, err := readEntryFile(p)
-				if err != nil {
-					if fi != nil {
-						removeIfSame(p, fi)
-					}
-					continue
-				}
-				e, err := c.unseal(raw, hn, hv)
-				if err != nil || c.hash(string(e.name)) != hn || c.hash(string(e.variant)) != hv || now >= e.expires {
-					removeIfSame(p, fi)
-					continue
-				}
-				live = append(live, liveEntry{path: p, fi: fi, written: e.written})
-				kept++
-			default:
-				kept++ // not ours: leave it
-			}
-		}
-		if kept == 0 {
-			os.Remove(sub) // fails harmlessly if a writer just put a file there
-		}
-	}
-	low := c.max - c.max/16
-	if n := len(live); n > low {
-		sort.Slice(live, func(i, j int) bool {
-			if live[i].written != live[j].written {
-				return live[i].written < live[j].written
-			}
-			return live[i].path < live[j].path
-		})
-		for _, le := range live[:n-low] {
-			removeIfSame(le.path, le.fi)
-		}
-		live = live[n-low:]
-	}
-	c.mu.Lock()
-	c.count, c.counted = len(live), true
-	c.mu.Unlock()
 }
 
 // unseal opens a sealed file (when the cache has a key) and decodes it.
@@ -523,57 +502,4 @@ func isHash(s string) bool {
 		}
 	}
 	return true
-}
-
-var errNotEntry = errors.New("diskcache: not an entry file")
-
-// readEntryFile reads the file at p whole. fi is non-nil when the file was
-// opened: an error with a non-nil fi means the file is there but is no entry.
-func readEntryFile(p string) (b []byte, fi fs.FileInfo, err error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	fi, err = f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxFileSize {
-		return nil, fi, errNotEntry
-	}
-	b = make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fi, err
-	}
-	return b, fi, nil
-}
-
-// removeIfSame removes p if it is still the file fi describes, so that an
-// entry another process has just renamed into place is not removed instead.
-func removeIfSame(p string, fi fs.FileInfo) {
-	if cur, err := os.Lstat(p); err == nil && os.SameFile(fi, cur) {
-		os.Remove(p)
-	}
-}
-
-// removeAll removes the directory tree at p, retrying when a concurrent write
-// adds a file while it is being removed.
-func removeAll(p string) error {
-	var err error
-	for range putAttempts {
-		if err = os.RemoveAll(p); err == nil {
-			return nil
-		}
-	}
-	return err
-}
-
-func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.Readdirnames(-1)
 }

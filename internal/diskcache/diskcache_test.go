@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -52,6 +53,7 @@ func openT(t testing.TB, dir string, o Options) *Cache {
 	t.Helper()
 	c, err := Open(dir, o)
 	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
@@ -78,6 +80,18 @@ func entryPath(c *Cache, name, variant string) string {
 
 var bg = context.Background()
 
+// put stores data under the current Stamp of name, as a caller that has just
+// missed and fetched would.
+func put(ctx context.Context, c *Cache, name, variant string, data []byte, ttl time.Duration) error {
+	return c.Put(ctx, name, variant, data, ttl, c.Stamp(ctx, name))
+}
+
+// get is Get without the Stamp.
+func get(ctx context.Context, c *Cache, name, variant string) ([]byte, bool) {
+	data, _, ok := c.Get(ctx, name, variant)
+	return data, ok
+}
+
 func TestRoundTrip(t *testing.T) {
 	names := []string{"/prod/db password", "ns\x00/with\x00nul/../x", "", "ünïcode/パス", strings.Repeat("long/", 2000)}
 	variants := []string{"", "decrypt=true", "decrypt=false"}
@@ -92,24 +106,24 @@ func TestRoundTrip(t *testing.T) {
 			}
 			for _, n := range names {
 				for _, v := range variants {
-					require.NoError(t, c.Put(bg, n, v, val(n, v), time.Hour))
+					require.NoError(t, put(bg, c, n, v, val(n, v), time.Hour))
 				}
 			}
 			for _, n := range names {
 				for _, v := range variants {
-					got, ok := c.Get(bg, n, v)
+					got, ok := get(bg, c, n, v)
 					require.True(t, ok, "%q %q", n, v)
 					assert.Equal(t, val(n, v), got)
 				}
 			}
-			_, ok := c.Get(bg, "/prod/db password", "other variant")
+			_, ok := get(bg, c, "/prod/db password", "other variant")
 			assert.False(t, ok)
-			_, ok = c.Get(bg, "never stored", "")
+			_, ok = get(bg, c, "never stored", "")
 			assert.False(t, ok)
 
 			big := bytes.Repeat([]byte("0123456789"), 100_000)
-			require.NoError(t, c.Put(bg, "big", "", big, time.Hour))
-			got, ok := c.Get(bg, "big", "")
+			require.NoError(t, put(bg, c, "big", "", big, time.Hour))
+			got, ok := get(bg, c, "big", "")
 			require.True(t, ok)
 			assert.Equal(t, big, got)
 		})
@@ -120,9 +134,9 @@ func TestPutReplaces(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			c := openT(t, t.TempDir(), Options{Key: m.key})
-			require.NoError(t, c.Put(bg, "n", "v", []byte("first, longer value"), time.Hour))
-			require.NoError(t, c.Put(bg, "n", "v", []byte("second"), time.Hour))
-			got, ok := c.Get(bg, "n", "v")
+			require.NoError(t, put(bg, c, "n", "v", []byte("first, longer value"), time.Hour))
+			require.NoError(t, put(bg, c, "n", "v", []byte("second"), time.Hour))
+			got, ok := get(bg, c, "n", "v")
 			require.True(t, ok)
 			assert.Equal(t, "second", string(got))
 			assert.Len(t, entryFiles(t, c.Dir()), 1)
@@ -138,25 +152,25 @@ func TestExpiry(t *testing.T) {
 			dir := t.TempDir()
 			clk := newClock()
 			a := openT(t, dir, Options{Key: m.key, Now: clk.Now})
-			require.NoError(t, a.Put(bg, "/app/token", "", []byte("tok"), 10*time.Minute))
+			require.NoError(t, put(bg, a, "/app/token", "", []byte("tok"), 10*time.Minute))
 
 			clk.Add(10*time.Minute - time.Nanosecond)
 			b := openT(t, dir, Options{Key: m.key, Now: clk.Now}) // a "restart"
-			got, ok := b.Get(bg, "/app/token", "")
+			got, ok := get(bg, b, "/app/token", "")
 			require.True(t, ok)
 			assert.Equal(t, "tok", string(got))
 
 			clk.Add(time.Nanosecond)
 			c := openT(t, dir, Options{Key: m.key, Now: clk.Now})
-			_, ok = c.Get(bg, "/app/token", "")
+			_, ok = get(bg, c, "/app/token", "")
 			assert.False(t, ok, "expired entry must be a miss in a new Cache")
 			assert.NoFileExists(t, entryPath(c, "/app/token", ""), "expired entry is removed")
-			_, ok = a.Get(bg, "/app/token", "")
+			_, ok = get(bg, a, "/app/token", "")
 			assert.False(t, ok)
 
 			// A fresh Put makes it live again.
-			require.NoError(t, c.Put(bg, "/app/token", "", []byte("tok2"), time.Minute))
-			got, ok = a.Get(bg, "/app/token", "")
+			require.NoError(t, put(bg, c, "/app/token", "", []byte("tok2"), time.Minute))
+			got, ok = get(bg, a, "/app/token", "")
 			require.True(t, ok)
 			assert.Equal(t, "tok2", string(got))
 		})
@@ -167,7 +181,7 @@ func TestTTL(t *testing.T) {
 	clk := newClock()
 	c := openT(t, t.TempDir(), Options{Now: clk.Now})
 	for _, ttl := range []time.Duration{0, -time.Second} {
-		err := c.Put(bg, "n", "", []byte("v"), ttl)
+		err := put(bg, c, "n", "", []byte("v"), ttl)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "ttl must be positive")
 	}
@@ -175,9 +189,9 @@ func TestTTL(t *testing.T) {
 
 	// A ttl that overflows the stored nanoseconds saturates instead of
 	// wrapping into the past.
-	require.NoError(t, c.Put(bg, "forever", "", []byte("v"), math.MaxInt64))
+	require.NoError(t, put(bg, c, "forever", "", []byte("v"), math.MaxInt64))
 	clk.Add(100 * 365 * 24 * time.Hour)
-	_, ok := c.Get(bg, "forever", "")
+	_, ok := get(bg, c, "forever", "")
 	assert.True(t, ok)
 }
 
@@ -186,14 +200,14 @@ func TestDelete(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			c := openT(t, t.TempDir(), Options{Key: m.key})
 			for _, v := range []string{"", "a", "b"} {
-				require.NoError(t, c.Put(bg, "/x/y", v, []byte("1"+v), time.Hour))
-				require.NoError(t, c.Put(bg, "/x/z", v, []byte("2"+v), time.Hour))
+				require.NoError(t, put(bg, c, "/x/y", v, []byte("1"+v), time.Hour))
+				require.NoError(t, put(bg, c, "/x/z", v, []byte("2"+v), time.Hour))
 			}
 			require.NoError(t, c.Delete(bg, "/x/y"))
 			for _, v := range []string{"", "a", "b"} {
-				_, ok := c.Get(bg, "/x/y", v)
+				_, ok := get(bg, c, "/x/y", v)
 				assert.False(t, ok)
-				got, ok := c.Get(bg, "/x/z", v)
+				got, ok := get(bg, c, "/x/z", v)
 				assert.True(t, ok)
 				assert.Equal(t, "2"+v, string(got))
 			}
@@ -208,19 +222,19 @@ func TestPurge(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			c := openT(t, t.TempDir(), Options{Key: m.key})
 			for i := range 10 {
-				require.NoError(t, c.Put(bg, fmt.Sprint("n", i), "v", []byte("x"), time.Hour))
+				require.NoError(t, put(bg, c, fmt.Sprint("n", i), "v", []byte("x"), time.Hour))
 			}
 			readme := filepath.Join(c.Dir(), "README")
 			require.NoError(t, os.WriteFile(readme, []byte("not an entry"), 0o600))
 			require.NoError(t, c.Purge(bg))
 			assert.Empty(t, entryFiles(t, c.Dir()))
 			for i := range 10 {
-				_, ok := c.Get(bg, fmt.Sprint("n", i), "v")
+				_, ok := get(bg, c, fmt.Sprint("n", i), "v")
 				assert.False(t, ok)
 			}
 			assert.FileExists(t, readme, "Purge leaves foreign files alone")
-			require.NoError(t, c.Put(bg, "n1", "v", []byte("again"), time.Hour))
-			got, ok := c.Get(bg, "n1", "v")
+			require.NoError(t, put(bg, c, "n1", "v", []byte("again"), time.Hour))
+			got, ok := get(bg, c, "n1", "v")
 			assert.True(t, ok)
 			assert.Equal(t, "again", string(got))
 		})
@@ -241,8 +255,11 @@ func TestEncryptedAtRest(t *testing.T) {
 			dir := t.TempDir()
 			c := openT(t, dir, Options{Key: m.key})
 			for n, v := range secrets {
-				require.NoError(t, c.Put(bg, n, variant, []byte(v), time.Hour))
+				require.NoError(t, put(bg, c, n, variant, []byte(v), time.Hour))
 			}
+			// Generation files too: a deleted name, written again.
+			require.NoError(t, c.Delete(bg, "ssm:/prod/db/password"))
+			require.NoError(t, put(bg, c, "ssm:/prod/db/password", variant, []byte(secrets["ssm:/prod/db/password"]), time.Hour))
 			var needles []string
 			for n, v := range secrets {
 				needles = append(needles, n, v)
@@ -259,7 +276,9 @@ func TestEncryptedAtRest(t *testing.T) {
 				if d.IsDir() {
 					return nil
 				}
-				files++
+				if strings.HasSuffix(p, entrySuffix) {
+					files++
+				}
 				b, err := os.ReadFile(p)
 				require.NoError(t, err)
 				for _, s := range needles {
@@ -291,17 +310,17 @@ func TestWrongKey(t *testing.T) {
 	dir := t.TempDir()
 	a := openT(t, dir, Options{Key: testKey(1)})
 	b := openT(t, dir, Options{Key: testKey(2)})
-	require.NoError(t, a.Put(bg, "n", "v", []byte("written with key 1"), time.Hour))
+	require.NoError(t, put(bg, a, "n", "v", []byte("written with key 1"), time.Hour))
 
-	got, ok := b.Get(bg, "n", "v")
+	got, ok := get(bg, b, "n", "v")
 	assert.False(t, ok, "another key is a miss: its file names are keyed too")
 	assert.Nil(t, got)
 
-	require.NoError(t, b.Put(bg, "n", "v", []byte("written with key 2"), time.Hour))
-	got, ok = b.Get(bg, "n", "v")
+	require.NoError(t, put(bg, b, "n", "v", []byte("written with key 2"), time.Hour))
+	got, ok = get(bg, b, "n", "v")
 	require.True(t, ok)
 	assert.Equal(t, "written with key 2", string(got))
-	got, ok = a.Get(bg, "n", "v")
+	got, ok = get(bg, a, "n", "v")
 	require.True(t, ok, "each key reads only its own entries")
 	assert.Equal(t, "written with key 1", string(got))
 
@@ -311,7 +330,7 @@ func TestWrongKey(t *testing.T) {
 	raw, err := os.ReadFile(pa)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(pb, raw, 0o600))
-	_, ok = b.Get(bg, "n", "v")
+	_, ok = get(bg, b, "n", "v")
 	assert.False(t, ok)
 	assert.NoFileExists(t, pb, "an entry that does not open is removed")
 }
@@ -321,8 +340,8 @@ func TestPlainAndEncryptedDoNotMix(t *testing.T) {
 	plain := openT(t, dir, Options{})
 	enc := openT(t, dir, Options{Key: testKey(3)})
 
-	require.NoError(t, plain.Put(bg, "n", "", []byte("plain value"), time.Hour))
-	_, ok := enc.Get(bg, "n", "")
+	require.NoError(t, put(bg, plain, "n", "", []byte("plain value"), time.Hour))
+	_, ok := get(bg, enc, "n", "")
 	assert.False(t, ok, "a plain entry is not read by an encrypted cache")
 
 	// A plain entry planted where the encrypted cache looks is not trusted.
@@ -331,12 +350,12 @@ func TestPlainAndEncryptedDoNotMix(t *testing.T) {
 	pe := entryPath(enc, "n", "")
 	require.NoError(t, os.MkdirAll(filepath.Dir(pe), 0o700))
 	require.NoError(t, os.WriteFile(pe, raw, 0o600))
-	_, ok = enc.Get(bg, "n", "")
+	_, ok = get(bg, enc, "n", "")
 	assert.False(t, ok, "a plain entry is not trusted by an encrypted cache")
 	assert.NoFileExists(t, pe)
 
-	require.NoError(t, enc.Put(bg, "n", "", []byte("sealed value"), time.Hour))
-	got, ok := plain.Get(bg, "n", "")
+	require.NoError(t, put(bg, enc, "n", "", []byte("sealed value"), time.Hour))
+	got, ok := get(bg, plain, "n", "")
 	require.True(t, ok)
 	assert.Equal(t, "plain value", string(got), "the plain cache reads only its own entries")
 }
@@ -347,9 +366,9 @@ func TestCopiedEntryDoesNotOpen(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			c := openT(t, t.TempDir(), Options{Key: m.key})
-			require.NoError(t, c.Put(bg, "/a", "v", []byte("value of a"), time.Hour))
-			require.NoError(t, c.Put(bg, "/b", "v", []byte("value of b"), time.Hour))
-			require.NoError(t, c.Put(bg, "/a", "w", []byte("value of a/w"), time.Hour))
+			require.NoError(t, put(bg, c, "/a", "v", []byte("value of a"), time.Hour))
+			require.NoError(t, put(bg, c, "/b", "v", []byte("value of b"), time.Hour))
+			require.NoError(t, put(bg, c, "/a", "w", []byte("value of a/w"), time.Hour))
 			src, err := os.ReadFile(entryPath(c, "/a", "v"))
 			require.NoError(t, err)
 
@@ -357,11 +376,11 @@ func TestCopiedEntryDoesNotOpen(t *testing.T) {
 				p := entryPath(c, dst[0], dst[1])
 				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o700))
 				require.NoError(t, os.WriteFile(p, src, 0o600))
-				got, ok := c.Get(bg, dst[0], dst[1])
+				got, ok := get(bg, c, dst[0], dst[1])
 				assert.False(t, ok, "copied file opened as %v: %q", dst, got)
 				assert.NoFileExists(t, p)
 			}
-			got, ok := c.Get(bg, "/a", "v")
+			got, ok := get(bg, c, "/a", "v")
 			assert.True(t, ok)
 			assert.Equal(t, "value of a", string(got))
 		})
@@ -378,12 +397,12 @@ func TestBounded(t *testing.T) {
 			order := rand.New(rand.NewPCG(1, 2)).Perm(20)
 			for i, k := range order {
 				clk.Add(time.Second)
-				require.NoError(t, c.Put(bg, fmt.Sprintf("/name/%02d", k), "v", []byte(fmt.Sprint(k)), time.Hour))
+				require.NoError(t, put(bg, c, fmt.Sprintf("/name/%02d", k), "v", []byte(fmt.Sprint(k)), time.Hour))
 				assert.LessOrEqual(t, len(entryFiles(t, c.Dir())), 5, "after put %d", i)
 			}
 			assert.Len(t, entryFiles(t, c.Dir()), 5)
 			for i, k := range order {
-				got, ok := c.Get(bg, fmt.Sprintf("/name/%02d", k), "v")
+				got, ok := get(bg, c, fmt.Sprintf("/name/%02d", k), "v")
 				if i >= 15 {
 					assert.True(t, ok, "recent entry %d evicted", i)
 					assert.Equal(t, fmt.Sprint(k), string(got))
@@ -394,7 +413,7 @@ func TestBounded(t *testing.T) {
 			// Overwriting does not count as a new entry.
 			for range 10 {
 				clk.Add(time.Second)
-				require.NoError(t, c.Put(bg, fmt.Sprintf("/name/%02d", order[19]), "v", []byte("x"), time.Hour))
+				require.NoError(t, put(bg, c, fmt.Sprintf("/name/%02d", order[19]), "v", []byte("x"), time.Hour))
 			}
 			assert.Len(t, entryFiles(t, c.Dir()), 5)
 		})
@@ -406,7 +425,7 @@ func TestBoundedCountsVariants(t *testing.T) {
 	c := openT(t, t.TempDir(), Options{MaxEntries: 5, Now: clk.Now})
 	for i := range 12 {
 		clk.Add(time.Second)
-		require.NoError(t, c.Put(bg, "/one/name", fmt.Sprint("variant", i), []byte("x"), time.Hour))
+		require.NoError(t, put(bg, c, "/one/name", fmt.Sprint("variant", i), []byte("x"), time.Hour))
 		assert.LessOrEqual(t, len(entryFiles(t, c.Dir())), 5)
 	}
 }
@@ -415,17 +434,17 @@ func TestBoundedCountsVariants(t *testing.T) {
 func TestSweepRemovesExpiredFirst(t *testing.T) {
 	clk := newClock()
 	c := openT(t, t.TempDir(), Options{MaxEntries: 5, Now: clk.Now})
-	require.NoError(t, c.Put(bg, "oldest but long-lived", "", []byte("x"), time.Hour))
+	require.NoError(t, put(bg, c, "oldest but long-lived", "", []byte("x"), time.Hour))
 	for i := range 4 {
 		clk.Add(time.Second)
-		require.NoError(t, c.Put(bg, fmt.Sprint("short", i), "", []byte("x"), time.Minute))
+		require.NoError(t, put(bg, c, fmt.Sprint("short", i), "", []byte("x"), time.Minute))
 	}
 	clk.Add(2 * time.Minute)
-	require.NoError(t, c.Put(bg, "new", "", []byte("x"), time.Hour)) // 6 > 5: sweep
+	require.NoError(t, put(bg, c, "new", "", []byte("x"), time.Hour)) // 6 > 5: sweep
 	assert.Len(t, entryFiles(t, c.Dir()), 2)
-	_, ok := c.Get(bg, "oldest but long-lived", "")
+	_, ok := get(bg, c, "oldest but long-lived", "")
 	assert.True(t, ok, "a live entry was evicted while expired ones were there")
-	_, ok = c.Get(bg, "new", "")
+	_, ok = get(bg, c, "new", "")
 	assert.True(t, ok)
 }
 
@@ -437,19 +456,19 @@ func TestBoundedAcrossOpen(t *testing.T) {
 	a := openT(t, dir, Options{MaxEntries: 5, Now: clk.Now})
 	for i := range 5 {
 		clk.Add(time.Second)
-		require.NoError(t, a.Put(bg, fmt.Sprint("a", i), "", []byte("x"), time.Hour))
+		require.NoError(t, put(bg, a, fmt.Sprint("a", i), "", []byte("x"), time.Hour))
 	}
 	b := openT(t, dir, Options{MaxEntries: 5, Now: clk.Now})
 	clk.Add(time.Second)
-	require.NoError(t, b.Put(bg, "b", "", []byte("x"), time.Hour))
+	require.NoError(t, put(bg, b, "b", "", []byte("x"), time.Hour))
 	assert.Len(t, entryFiles(t, dir), 5)
-	_, ok := b.Get(bg, "a0", "")
+	_, ok := get(bg, b, "a0", "")
 	assert.False(t, ok, "the oldest entry is evicted")
 }
 
 func TestSweepRemovesStaleTempFiles(t *testing.T) {
 	c := openT(t, t.TempDir(), Options{MaxEntries: 1})
-	require.NoError(t, c.Put(bg, "n", "", []byte("x"), time.Hour))
+	require.NoError(t, put(bg, c, "n", "", []byte("x"), time.Hour))
 	sub := filepath.Join(c.Dir(), c.hash("n"))
 	stale := filepath.Join(sub, tempPrefix+"crashed")
 	fresh := filepath.Join(sub, tempPrefix+"in-progress")
@@ -457,7 +476,7 @@ func TestSweepRemovesStaleTempFiles(t *testing.T) {
 	require.NoError(t, os.WriteFile(fresh, []byte("partial"), 0o600))
 	old := time.Now().Add(-time.Hour)
 	require.NoError(t, os.Chtimes(stale, old, old))
-	require.NoError(t, c.Put(bg, "m", "", []byte("x"), time.Hour)) // 2 > 1: sweep
+	require.NoError(t, put(bg, c, "m", "", []byte("x"), time.Hour)) // 2 > 1: sweep
 	assert.NoFileExists(t, stale)
 	assert.FileExists(t, fresh, "a temporary file may belong to a write in progress")
 }
@@ -472,12 +491,12 @@ func TestDamage(t *testing.T) {
 			const name, variant = "/prod/damaged", "v"
 			value := []byte("the right value, and only this one")
 			p := entryPath(c, name, variant)
-			require.NoError(t, c.Put(bg, name, variant, value, time.Hour))
+			require.NoError(t, put(bg, c, name, variant, value, time.Hour))
 			good, err := os.ReadFile(p)
 			require.NoError(t, err)
 
 			other := openT(t, t.TempDir(), Options{Key: m.key})
-			require.NoError(t, other.Put(bg, "/other", "", []byte("other"), time.Hour))
+			require.NoError(t, put(bg, other, "/other", "", []byte("other"), time.Hour))
 			foreignEntry, err := os.ReadFile(entryPath(other, "/other", ""))
 			require.NoError(t, err)
 
@@ -491,7 +510,7 @@ func TestDamage(t *testing.T) {
 				"random long":   randBytes(rng, 5000),
 				"appended":      append(bytes.Clone(good), 0),
 				"doubled":       append(bytes.Clone(good), good...),
-				"plain payload": encodeEntry(0, math.MaxInt64, name, variant, []byte("forged")),
+				"plain payload": encodeEntry(time.Now().UnixNano(), math.MaxInt64, "/", name, variant, []byte("forged")),
 			}
 			if m.key == nil {
 				delete(damages, "plain payload") // a valid plain entry, for a plain cache
@@ -506,11 +525,11 @@ func TestDamage(t *testing.T) {
 				require.NoError(t, os.WriteFile(p, bad, 0o600), what)
 				var got []byte
 				var ok bool
-				require.NotPanics(t, func() { got, ok = c.Get(bg, name, variant) }, what)
+				require.NotPanics(t, func() { got, ok = get(bg, c, name, variant) }, what)
 				require.False(t, ok, "%s: got %q", what, got)
 				require.NoFileExists(t, p, "%s: not removed", what)
-				require.NoError(t, c.Put(bg, name, variant, value, time.Hour), what)
-				got, ok = c.Get(bg, name, variant)
+				require.NoError(t, put(bg, c, name, variant, value, time.Hour), what)
+				got, ok = get(bg, c, name, variant)
 				require.True(t, ok, what)
 				require.Equal(t, value, got, what)
 			}
@@ -531,13 +550,13 @@ func randBytes(rng *rand.Rand, n int) []byte {
 func TestWrongFileTypes(t *testing.T) {
 	c := openT(t, t.TempDir(), Options{})
 	require.NoError(t, os.MkdirAll(entryPath(c, "dir", ""), 0o700))
-	_, ok := c.Get(bg, "dir", "")
+	_, ok := get(bg, c, "dir", "")
 	assert.False(t, ok)
 
 	require.NoError(t, os.WriteFile(filepath.Join(c.Dir(), c.hash("file")), []byte("x"), 0o600))
-	_, ok = c.Get(bg, "file", "")
+	_, ok = get(bg, c, "file", "")
 	assert.False(t, ok)
-	err := c.Put(bg, "file", "", []byte("secret value 1234"), time.Hour)
+	err := put(bg, c, "file", "", []byte("secret value 1234"), time.Hour)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "secret value 1234")
 	assert.NotContains(t, err.Error(), `"file"`)
@@ -545,15 +564,15 @@ func TestWrongFileTypes(t *testing.T) {
 
 func TestContextDone(t *testing.T) {
 	c := openT(t, t.TempDir(), Options{})
-	require.NoError(t, c.Put(bg, "n", "", []byte("x"), time.Hour))
+	require.NoError(t, put(bg, c, "n", "", []byte("x"), time.Hour))
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
-	_, ok := c.Get(ctx, "n", "")
+	_, ok := get(ctx, c, "n", "")
 	assert.False(t, ok)
-	assert.ErrorIs(t, c.Put(ctx, "n", "", []byte("y"), time.Hour), context.Canceled)
+	assert.ErrorIs(t, put(ctx, c, "n", "", []byte("y"), time.Hour), context.Canceled)
 	assert.ErrorIs(t, c.Delete(ctx, "n"), context.Canceled)
 	assert.ErrorIs(t, c.Purge(ctx), context.Canceled)
-	got, ok := c.Get(bg, "n", "")
+	got, ok := get(bg, c, "n", "")
 	assert.True(t, ok)
 	assert.Equal(t, "x", string(got))
 }
@@ -594,11 +613,11 @@ func TestErrorsDoNotLeak(t *testing.T) {
 	const name = "/prod/NAME-do-not-print"
 	c := openT(t, t.TempDir(), Options{Key: testKey(9)})
 	var errs []error
-	errs = append(errs, c.Put(bg, name, "", []byte(secret), 0))
+	errs = append(errs, put(bg, c, name, "", []byte(secret), 0))
 	huge := bytes.Repeat([]byte(secret), maxFileSize/len(secret)+1)
-	errs = append(errs, c.Put(bg, name, "", huge, time.Hour))
+	errs = append(errs, put(bg, c, name, "", huge, time.Hour))
 	require.NoError(t, os.WriteFile(filepath.Join(c.Dir(), c.hash(name)), nil, 0o600))
-	errs = append(errs, c.Put(bg, name, "", []byte(secret), time.Hour))
+	errs = append(errs, put(bg, c, name, "", []byte(secret), time.Hour))
 	_, err := Open(c.Dir(), Options{Key: []byte(secret)})
 	errs = append(errs, err)
 	for i, err := range errs {
@@ -610,11 +629,12 @@ func TestErrorsDoNotLeak(t *testing.T) {
 }
 
 func TestDecodeRejectsEveryPrefixAndExtension(t *testing.T) {
-	b := encodeEntry(5, 6, "name", "variant", []byte("data"))
+	b := encodeEntry(5, 6, "gen", "name", "variant", []byte("data"))
 	e, err := decodeEntry(b)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), e.written)
-	assert.Equal(t, int64(6), e.expires)
+	assert.Equal(t, int64(6), e.ttl)
+	assert.Equal(t, "gen", string(e.gen))
 	assert.Equal(t, "name", string(e.name))
 	assert.Equal(t, "variant", string(e.variant))
 	assert.Equal(t, "data", string(e.data))
@@ -624,4 +644,166 @@ func TestDecodeRejectsEveryPrefixAndExtension(t *testing.T) {
 	}
 	_, err = decodeEntry(append(bytes.Clone(b), 'x'))
 	assert.ErrorIs(t, err, errCorrupt)
+}
+
+// freshRef is fresh in arbitrary precision.
+func freshRef(written, ttl, now int64) bool {
+	w, n := big.NewInt(written), big.NewInt(now)
+	age := new(big.Int).Sub(n, w)
+	return ttl > 0 && age.Cmp(big.NewInt(-int64(maxSkew))) >= 0 && age.Cmp(big.NewInt(ttl)) < 0
+}
+
+func TestFresh(t *testing.T) {
+	const h = int64(time.Hour)
+	vals := []int64{math.MinInt64, math.MinInt64 + 1, -h, -1, 0, 1, h, int64(maxSkew), int64(maxSkew) + 1, 1700000000000000000, math.MaxInt64 - 1, math.MaxInt64}
+	for _, w := range vals {
+		for _, ttl := range vals {
+			for _, now := range vals {
+				assert.Equal(t, freshRef(w, ttl, now), fresh(w, ttl, now), "fresh(%d, %d, %d)", w, ttl, now)
+			}
+		}
+	}
+}
+
+// The size bound holds for several Caches on one directory together (as for
+// several processes, which TestBoundAcrossProcesses runs): each creates
+// MaxEntries entries at once, and at most MaxEntries are left.
+func TestBoundAcrossCaches(t *testing.T) {
+	const caches, maxEntries = 8, 200
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var wg sync.WaitGroup
+			errs := make([]error, caches)
+			for i := range caches {
+				c := openT(t, dir, Options{Key: m.key, MaxEntries: maxEntries})
+				wg.Go(func() { errs[i] = fill(bg, c, fmt.Sprint(i), maxEntries) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				require.NoError(t, err)
+			}
+			n := len(entryFiles(t, dir))
+			assert.LessOrEqual(t, n, maxEntries)
+			assert.GreaterOrEqual(t, n, maxEntries-maxEntries/16, "evicted more than needed")
+		})
+	}
+}
+
+// Hardening 4: expiry follows the wall clock, which can step back. An entry
+// written (by the clock) more than a minute in the future is a miss and is
+// removed, instead of being served until its expiry comes round again; a
+// small step, within the skew allowed between processes, is tolerated; and
+// an entry is never served ttl or more after its write time.
+func TestClockStepBack(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			clk := newClock()
+			c := openT(t, t.TempDir(), Options{Key: m.key, Now: clk.Now})
+			require.NoError(t, put(bg, c, "/token", "", []byte("tok"), 15*time.Minute))
+
+			clk.Add(-30 * time.Second) // within the skew
+			got, ok := get(bg, c, "/token", "")
+			assert.True(t, ok)
+			assert.Equal(t, "tok", string(got))
+
+			clk.Add(-10 * time.Minute) // the entry still "expires" in 25 minutes
+			_, ok = get(bg, c, "/token", "")
+			assert.False(t, ok, "an entry from 10 minutes in the future was served")
+			assert.NoFileExists(t, entryPath(c, "/token", ""), "it is removed")
+
+			// Written now, a day before the clock is set right again.
+			require.NoError(t, put(bg, c, "/token", "", []byte("tok2"), 15*time.Minute))
+			clk.Add(15*time.Minute - time.Nanosecond)
+			_, ok = get(bg, c, "/token", "")
+			assert.True(t, ok)
+			clk.Add(time.Nanosecond)
+			_, ok = get(bg, c, "/token", "")
+			assert.False(t, ok, "served ttl after its write time")
+
+			require.NoError(t, put(bg, c, "/token", "", []byte("tok3"), 15*time.Minute))
+			clk.Add(-24 * time.Hour)
+			_, ok = get(bg, c, "/token", "")
+			assert.False(t, ok, "a 15-minute entry served a day early")
+		})
+	}
+}
+
+// A sweep treats entries from the future like expired ones: they go first,
+// instead of passing for the newest and never being evicted.
+func TestSweepRemovesEntriesFromTheFuture(t *testing.T) {
+	clk := newClock()
+	c := openT(t, t.TempDir(), Options{MaxEntries: 3, Now: clk.Now})
+	require.NoError(t, put(bg, c, "/future", "", []byte("x"), time.Hour))
+	clk.Add(-24 * time.Hour)
+	for i := range 3 {
+		clk.Add(time.Second)
+		require.NoError(t, put(bg, c, fmt.Sprint("/now/", i), "", []byte("x"), time.Hour))
+	}
+	assert.NoFileExists(t, entryPath(c, "/future", ""))
+	for i := range 3 {
+		_, ok := get(bg, c, fmt.Sprint("/now/", i), "")
+		assert.True(t, ok, i)
+	}
+}
+
+// Hardening 5: Close releases the directory; afterwards reads are misses
+// and writes say ErrClosed; nothing panics, and closing again is harmless.
+func TestClose(t *testing.T) {
+	c, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	require.NoError(t, put(bg, c, "/n", "v", []byte("x"), time.Hour))
+	st := c.Stamp(bg, "/n")
+	require.NoError(t, c.Close())
+
+	_, statErr := c.root.Stat(".")
+	assert.Error(t, statErr, "the directory is still open")
+	require.NotPanics(t, func() {
+		got, st2, hit := c.Get(bg, "/n", "v")
+		assert.False(t, hit)
+		assert.Nil(t, got)
+		assert.False(t, st2.OK)
+		assert.False(t, c.Stamp(bg, "/n").OK)
+		assert.ErrorIs(t, c.Put(bg, "/n", "v", []byte("y"), time.Hour, st), ErrClosed)
+		assert.ErrorIs(t, c.Delete(bg, "/n"), ErrClosed)
+		assert.ErrorIs(t, c.Purge(bg), ErrClosed)
+		assert.NoError(t, c.Close())
+	})
+	// The entry is still there for the next Cache.
+	got, ok := get(bg, openT(t, c.Dir(), Options{}), "/n", "v")
+	assert.True(t, ok)
+	assert.Equal(t, "x", string(got))
+}
+
+// Close while other goroutines use the Cache: no panic, no race, and every
+// call after it a miss or an error.
+func TestCloseWhileInUse(t *testing.T) {
+	c, err := Open(t.TempDir(), Options{MaxEntries: 4})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := fmt.Sprint("/n/", (g*7+i)%10)
+				_, st, _ := c.Get(bg, n, "")
+				c.Put(bg, n, "", []byte("x"), time.Hour, st)
+				if i%5 == 0 {
+					c.Delete(bg, n)
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, c.Close())
+	close(stop)
+	wg.Wait()
+	_, _, hit := c.Get(bg, "/n/1", "")
+	assert.False(t, hit)
+	assert.ErrorIs(t, put(bg, c, "/n/1", "", []byte("x"), time.Hour), ErrClosed)
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -27,6 +28,8 @@ const (
 	helperKeyEnv    = "S1CRETS_DISKCACHE_HELPER_KEY" // hex; empty for plain text
 	helperStartEnv  = "S1CRETS_DISKCACHE_HELPER_START"
 	helperRunEnv    = "S1CRETS_DISKCACHE_HELPER_RUN"
+	helperNameEnv   = "S1CRETS_DISKCACHE_HELPER_NAME" // invalidate: the name to Delete; empty: Purge
+	helperMaxEnv    = "S1CRETS_DISKCACHE_HELPER_MAX"  // fill: MaxEntries and the number of entries
 
 	workers        = 6
 	workerMaxEntry = 12 // below the 8 names x 2 variants, so sweeps run all along
@@ -58,7 +61,7 @@ func TestMultiProcess(t *testing.T) {
 			sc := openT(t, stable, Options{Key: m.key})
 			for _, n := range workerNames {
 				for _, v := range workerVariants {
-					require.NoError(t, sc.Put(bg, n, v, makeValue(n, v, -1, 0, 10), time.Hour))
+					require.NoError(t, put(bg, sc, n, v, makeValue(n, v, -1, 0, 10), time.Hour))
 				}
 			}
 			start := time.Now().Add(500 * time.Millisecond) // all start together
@@ -68,16 +71,14 @@ func TestMultiProcess(t *testing.T) {
 			}
 			procs := make([]*proc, workers)
 			for i := range procs {
-				p := &proc{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")}
-				p.cmd.Env = append(os.Environ(),
-					helperEnv+"=worker",
+				p := &proc{cmd: helperCmd("worker",
 					helperDirEnv+"="+dir,
 					helperStableEnv+"="+stable,
 					helperIDEnv+"="+strconv.Itoa(i),
 					helperKeyEnv+"="+hex.EncodeToString(m.key),
 					helperStartEnv+"="+strconv.FormatInt(start.UnixNano(), 10),
 					helperRunEnv+"="+(1500*time.Millisecond).String(),
-				)
+				)}
 				p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 				require.NoError(t, p.cmd.Start())
 				procs[i] = p
@@ -109,10 +110,10 @@ func TestMultiProcess(t *testing.T) {
 			c := openT(t, dir, Options{Key: m.key})
 			for _, n := range workerNames {
 				for _, v := range workerVariants {
-					if got, ok := c.Get(bg, n, v); ok {
+					if got, ok := get(bg, c, n, v); ok {
 						assert.NoError(t, checkValue(got, n, v))
 					}
-					got, ok := sc.Get(bg, n, v)
+					got, ok := get(bg, sc, n, v)
 					if assert.True(t, ok) {
 						assert.NoError(t, checkValue(got, n, v))
 					}
@@ -130,18 +131,103 @@ func TestMultiProcess(t *testing.T) {
 
 type workerStats struct{ puts, gets, hits, deletes, stablePuts, stableGets int }
 
-// TestHelperProcess is one worker of TestMultiProcess, run in its own process.
+// TestHelperProcess is a process that the tests start: a worker of
+// TestMultiProcess, an invalidator (runInvalidator) or a filler (runFiller).
 func TestHelperProcess(t *testing.T) {
-	if os.Getenv(helperEnv) != "worker" {
-		t.Skip("helper process of TestMultiProcess")
+	var err error
+	switch os.Getenv(helperEnv) {
+	case "worker":
+		var s workerStats
+		if s, err = runWorker(); err == nil {
+			fmt.Printf("STATS %d %d %d %d %d %d\n", s.puts, s.gets, s.hits, s.deletes, s.stablePuts, s.stableGets)
+		}
+	case "invalidate":
+		err = runInvalidator()
+	case "fill":
+		err = runFiller()
+	default:
+		t.Skip("helper process of other tests")
 	}
-	s, err := runWorker()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
+		fmt.Fprintln(os.Stderr, os.Getenv(helperEnv)+":", err)
 		os.Exit(1)
 	}
-	fmt.Printf("STATS %d %d %d %d %d %d\n", s.puts, s.gets, s.hits, s.deletes, s.stablePuts, s.stableGets)
 	os.Exit(0)
+}
+
+// helperCmd returns the command that runs TestHelperProcess in role, with the
+// environment variables env ("NAME=value") added.
+func helperCmd(role string, env ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+role), env...)
+	return cmd
+}
+
+// runHelper runs TestHelperProcess in role and waits for it.
+func runHelper(t testing.TB, role string, env ...string) {
+	t.Helper()
+	out, err := helperCmd(role, env...).CombinedOutput()
+	require.NoError(t, err, "helper %s:\n%s", role, out)
+}
+
+func helperKey() ([]byte, error) {
+	if k := os.Getenv(helperKeyEnv); k != "" {
+		return hex.DecodeString(k)
+	}
+	return nil, nil
+}
+
+// runInvalidator opens the cache in another process and runs a Delete of
+// the name in S1CRETS_DISKCACHE_HELPER_NAME, or a Purge when it is empty.
+func runInvalidator() error {
+	key, err := helperKey()
+	if err != nil {
+		return err
+	}
+	c, err := Open(os.Getenv(helperDirEnv), Options{Key: key})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if name := os.Getenv(helperNameEnv); name != "" {
+		return c.Delete(context.Background(), name)
+	}
+	return c.Purge(context.Background())
+}
+
+// runFiller opens the cache with MaxEntries = S1CRETS_DISKCACHE_HELPER_MAX,
+// waits for the start time, and creates that many distinct entries.
+func runFiller() error {
+	key, err := helperKey()
+	if err != nil {
+		return err
+	}
+	id := os.Getenv(helperIDEnv)
+	maxEntries, err := strconv.Atoi(os.Getenv(helperMaxEnv))
+	if err != nil {
+		return err
+	}
+	startNanos, err := strconv.ParseInt(os.Getenv(helperStartEnv), 10, 64)
+	if err != nil {
+		return err
+	}
+	c, err := Open(os.Getenv(helperDirEnv), Options{Key: key, MaxEntries: maxEntries})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	time.Sleep(time.Until(time.Unix(0, startNanos)))
+	return fill(context.Background(), c, id, maxEntries)
+}
+
+// fill creates n distinct entries of writer id.
+func fill(ctx context.Context, c *Cache, id string, n int) error {
+	for i := range n {
+		if err := put(ctx, c, fmt.Sprintf("/fill/%s/%d", id, i), "v", []byte("value"), time.Hour); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func runWorker() (workerStats, error) {
@@ -184,14 +270,14 @@ func runWorker() (workerStats, error) {
 		reps := []int{0, 1, 3, 40, 700, 9000}[rng.IntN(6)] + rng.IntN(10)
 		if rng.IntN(2) == 0 {
 			if rng.IntN(2) == 0 {
-				if err := sc.Put(ctx, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
+				if err := put(ctx, sc, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
 					return s, fmt.Errorf("stable put %q/%q: %w", n, v, err)
 				}
 				s.stablePuts++
 				continue
 			}
 			s.stableGets++
-			got, ok := sc.Get(ctx, n, v)
+			got, ok := get(ctx, sc, n, v)
 			if !ok {
 				return s, fmt.Errorf("stable get %q/%q: miss of an entry that always exists", n, v)
 			}
@@ -202,13 +288,13 @@ func runWorker() (workerStats, error) {
 		}
 		switch r := rng.IntN(100); {
 		case r < 40:
-			if err := c.Put(ctx, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
+			if err := put(ctx, c, n, v, makeValue(n, v, id, seq, reps), time.Hour); err != nil {
 				return s, fmt.Errorf("put %q/%q: %w", n, v, err)
 			}
 			s.puts++
 		case r < 98:
 			s.gets++
-			if got, ok := c.Get(ctx, n, v); ok {
+			if got, ok := get(ctx, c, n, v); ok {
 				s.hits++
 				if err := checkValue(got, n, v); err != nil {
 					return s, fmt.Errorf("get %q/%q returned a bad value (%d bytes): %w", n, v, len(got), err)
@@ -272,22 +358,16 @@ func checkValue(v []byte, name, variant string) error {
 
 func findTemps(dir string) ([]string, error) {
 	var out []string
-	subs, err := readDirNames(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range subs {
-		names, err := readDirNames(filepath.Join(dir, s))
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			continue
+			return err
 		}
-		for _, n := range names {
-			if strings.HasPrefix(n, tempPrefix) {
-				out = append(out, n)
-			}
+		if strings.HasPrefix(d.Name(), tempPrefix) {
+			out = append(out, p)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 func TestCheckValue(t *testing.T) {
@@ -298,4 +378,80 @@ func TestCheckValue(t *testing.T) {
 	w := makeValue("/n", "v", 4, 18, 500)
 	mixed := append(bytes.Clone(w[:len(v)/2]), v[len(v)/2:]...)
 	assert.Error(t, checkValue(mixed, "/n", "v"))
+}
+
+// Contract point 2 across processes: a Stamp read in this process before
+// another process's Delete or Purge is obsolete after it, whether this
+// process's Put comes after the invalidation or its write lands after it.
+func TestGenerationsAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	for _, m := range modes {
+		for _, op := range []string{"Delete", "Purge"} {
+			for _, landing := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/landing=%v", m.name, op, landing), func(t *testing.T) {
+					dir := t.TempDir()
+					c := openT(t, dir, Options{Key: m.key})
+					env := []string{helperDirEnv + "=" + dir, helperKeyEnv + "=" + hex.EncodeToString(m.key)}
+					if op == "Delete" {
+						env = append(env, helperNameEnv+"=/n")
+					}
+					require.NoError(t, put(bg, c, "/n", "v", []byte("old"), time.Hour))
+					st := c.Stamp(bg, "/n")
+					require.True(t, st.OK)
+					if landing {
+						testHookTempCreated = func(string) {
+							testHookTempCreated = nil
+							runHelper(t, "invalidate", env...)
+						}
+						defer func() { testHookTempCreated = nil }()
+					} else {
+						runHelper(t, "invalidate", env...)
+					}
+					require.NoError(t, c.Put(bg, "/n", "v", []byte("older"), time.Hour, st))
+					got, st2, hit := c.Get(bg, "/n", "v")
+					assert.False(t, hit, "a value from before the other process's %s came back: %q", op, got)
+					assert.NotEqual(t, st, st2)
+				})
+			}
+		}
+	}
+}
+
+// The size bound holds for processes together: eight processes that each
+// create MaxEntries entries at once leave at most MaxEntries in the
+// directory (each counted only its own, and left eight times as many, before
+// the counter was shared).
+func TestBoundAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	const procs, maxEntries = 8, 200
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			dir := t.TempDir()
+			start := time.Now().Add(300 * time.Millisecond)
+			cmds := make([]*exec.Cmd, procs)
+			outs := make([]bytes.Buffer, procs)
+			for i := range cmds {
+				cmds[i] = helperCmd("fill",
+					helperDirEnv+"="+dir,
+					helperKeyEnv+"="+hex.EncodeToString(m.key),
+					helperIDEnv+"="+strconv.Itoa(i),
+					helperMaxEnv+"="+strconv.Itoa(maxEntries),
+					helperStartEnv+"="+strconv.FormatInt(start.UnixNano(), 10),
+				)
+				cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+				require.NoError(t, cmds[i].Start())
+			}
+			for i, cmd := range cmds {
+				assert.NoError(t, cmd.Wait(), "filler %d:\n%s", i, outs[i].String())
+			}
+			n := len(entryFiles(t, dir))
+			t.Logf("%d processes created %d entries each; %d left (MaxEntries %d)", procs, maxEntries, n, maxEntries)
+			assert.LessOrEqual(t, n, maxEntries)
+			assert.GreaterOrEqual(t, n, maxEntries-maxEntries/16, "evicted more than needed")
+		})
+	}
 }
