@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
@@ -160,6 +161,64 @@ func TestSSMGetParameters(t *testing.T) {
 	_, err = c.GetParameters(ctx, &ssm.GetParametersInput{Names: names})
 	var ve *ssmtypes.ValidationException
 	require.ErrorAs(t, err, &ve)
+}
+
+// Version and label selectors and ARNs, in GetParameter and GetParameters,
+// as AWS answers them: the bare name, the Selector and that version.
+func TestSSMSelectors(t *testing.T) {
+	s, cfg := newFake(t)
+	c := ssm.NewFromConfig(cfg)
+	ctx := context.Background()
+	s.PutParameter(awsfake.Parameter{Name: "/a", Value: "one", Type: "SecureString"})
+	_, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/a"), Value: aws.String("two"), Overwrite: aws.Bool(true)})
+	require.NoError(t, err)
+	s.PutParameter(awsfake.Parameter{Name: "/a", Value: "three", Type: "SecureString"})
+	require.True(t, s.LabelParameterVersion("/a", 2, "stable"))
+	assert.False(t, s.LabelParameterVersion("/a", 9, "nope"))
+	p, _ := s.Parameter("/a")
+	arn := p.ARN
+	require.Equal(t, "arn:aws:ssm:us-east-1:123456789012:parameter/a", arn)
+
+	for name, want := range map[string]struct {
+		value, sel string
+		version    int64
+	}{
+		"/a":            {"three", "", 3},
+		"/a:1":          {"one", ":1", 1},
+		"/a:2":          {"two", ":2", 2},
+		"/a:stable":     {"two", ":stable", 2},
+		arn:             {"three", "", 3},
+		arn + ":1":      {"one", ":1", 1},
+		arn + ":stable": {"two", ":stable", 2},
+	} {
+		out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		require.NoError(t, err, name)
+		assert.Equal(t, "/a", aws.ToString(out.Parameter.Name), name)
+		assert.Equal(t, want.value, aws.ToString(out.Parameter.Value), name)
+		assert.Equal(t, want.sel, aws.ToString(out.Parameter.Selector), name)
+		assert.Equal(t, want.version, out.Parameter.Version, name)
+		assert.Equal(t, arn, aws.ToString(out.Parameter.ARN), name)
+	}
+	for _, name := range []string{"/a:4", "/a:nolabel", arn + ":0"} {
+		_, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		var vnf *ssmtypes.ParameterVersionNotFound
+		assert.ErrorAs(t, err, &vnf, name)
+	}
+	_, err = c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/b:1")})
+	var pnf *ssmtypes.ParameterNotFound
+	assert.ErrorAs(t, err, &pnf)
+
+	out, err := c.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/a:1", arn, "/a:stable", "/a:7", "/b"}, WithDecryption: aws.Bool(true)})
+	require.NoError(t, err)
+	require.Len(t, out.Parameters, 3)
+	got := map[string]string{}
+	for _, p := range out.Parameters {
+		assert.Equal(t, "/a", aws.ToString(p.Name))
+		assert.Equal(t, arn, aws.ToString(p.ARN))
+		got[aws.ToString(p.Selector)] = aws.ToString(p.Value)
+	}
+	assert.Equal(t, map[string]string{":1": "one", "": "three", ":stable": "two"}, got)
+	assert.ElementsMatch(t, []string{"/a:7", "/b"}, out.InvalidParameters)
 }
 
 func TestSSMGetParametersByPath(t *testing.T) {
@@ -791,7 +850,17 @@ func TestSTSAssumeRoleCredentialsUsed(t *testing.T) {
 
 	id, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
-	assert.Equal(t, "arn:aws:iam::123456789012:user/fake", aws.ToString(id.Arn))
+	assert.Equal(t, "arn:aws:iam::123456789012:user/"+awsfake.AccessKeyID, aws.ToString(id.Arn))
+
+	// Static credentials that the fake did not issue: the IAM user named
+	// after the access key id, so other keys are another identity.
+	other := cfg.Copy()
+	other.Credentials = credentials.NewStaticCredentialsProvider("AKIDOTHER", "secret", "")
+	id, err = sts.NewFromConfig(other).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::123456789012:user/AKIDOTHER", aws.ToString(id.Arn))
+	assert.Equal(t, "123456789012", aws.ToString(id.Account))
+	assert.Equal(t, 3, s.Calls("GetCallerIdentity"), "GetCallerIdentity is counted like the other operations")
 }
 
 func TestSTSAssumeRoleDirect(t *testing.T) {
@@ -1006,6 +1075,54 @@ func TestFaultDelay(t *testing.T) {
 	s.FailNext("GetParameter", 1, awsfake.Fault{Delay: 10 * time.Millisecond, Code: "AccessDeniedException", Message: "no"})
 	_, err = c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/p")})
 	assert.Equal(t, "AccessDeniedException", apiCode(t, err))
+}
+
+// StallBody sends the headers and part of the body, then nothing until
+// the client gives up: the client sees status 200 and a body that never
+// ends.
+func TestFaultStallBody(t *testing.T) {
+	s, _ := newFake(t)
+	s.PutParameter(awsfake.Parameter{Name: "/p", Value: "v"})
+	s.FailNext("GetParameter", 1, awsfake.Fault{StallBody: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL(), strings.NewReader(`{"Name":"/p"}`))
+	require.NoError(t, err)
+	req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err, "the headers arrive")
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Positive(t, resp.ContentLength)
+	part := make([]byte, resp.ContentLength)
+	n, err := io.ReadAtLeast(resp.Body, part, 1)
+	require.NoError(t, err, "part of the body arrives")
+	assert.Less(t, int64(n), resp.ContentLength)
+
+	// The rest never comes: a read waits until the request is cancelled.
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(resp.Body)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the body ended: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		assert.Error(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not end when the request was cancelled")
+	}
+	assert.Equal(t, 1, s.Calls("GetParameter"))
+
+	// The next request is answered whole.
+	out, err := ssm.NewFromConfig(s.Config(context.Background())).GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/p")})
+	require.NoError(t, err)
+	assert.Equal(t, "v", aws.ToString(out.Parameter.Value))
 }
 
 func TestDenyAllowAndHook(t *testing.T) {

@@ -32,7 +32,10 @@
 //     their operation (a foreign token answers InvalidNextToken /
 //     InvalidNextTokenException).
 //   - GetParameter: ParameterNotFound when missing; a Name may also be the
-//     parameter ARN; version/label selectors ("name:3") are not supported.
+//     parameter ARN, and may end in a version or label selector ("name:3",
+//     "name:label", labels set with [Server.LabelParameterVersion]): the
+//     answer holds that version with the bare Name and the Selector, as on
+//     AWS; an unknown version or label is ParameterVersionNotFound.
 //     SecureString values read without WithDecryption come back as
 //     [Ciphertext] of the name, a fixed non-secret placeholder standing in for
 //     the KMS ciphertext AWS returns.
@@ -42,8 +45,9 @@
 //     secret's ARN and SourceResult; WithDecryption must be true
 //     (ValidationException otherwise); a missing secret is ParameterNotFound;
 //     a binary secret's value is returned base64-encoded.
-//   - GetParameters: 1..10 names (ValidationException otherwise); found
-//     parameters in request order, the rest in InvalidParameters.
+//   - GetParameters: 1..10 names, ARNs and selectors as GetParameter
+//     (ValidationException otherwise); found parameters in request order,
+//     the rest (unknown versions and labels too) in InvalidParameters.
 //   - GetParametersByPath: Path must start with "/" (ValidationException);
 //     "/" is the root; without Recursive only direct children; MaxResults
 //     1..10, default 10 (ValidationException above 10); ParameterFilters

@@ -10,7 +10,8 @@ import (
 //
 // A Fault with only Delay set answers normally after the delay. A Fault with
 // Code or Status set answers that error (after Delay, if any). Drop closes
-// the connection without answering (after Delay, if any).
+// the connection without answering (after Delay, if any). StallBody sends
+// the normal answer's headers and half its body, then stalls.
 //
 // Error answers use the protocol of the request's service: for SSM and
 // Secrets Manager a JSON body {"__type": Code, "message": Message} plus the
@@ -31,6 +32,11 @@ type Fault struct {
 	Delay time.Duration
 	// Drop hijacks the connection and closes it without answering.
 	Drop bool
+	// StallBody answers normally, but sends only the headers (with the
+	// whole answer's Content-Length) and the first half of the body, then
+	// stalls until the client goes away or the server closes: an answer
+	// that stops mid-body. It applies to answers that are not errors.
+	StallBody bool
 }
 
 // Predefined faults, with the codes real AWS uses.

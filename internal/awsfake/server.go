@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -80,8 +81,13 @@ type Server struct {
 	// Handlers run with mu held; Delay faults and hooks run without it.
 	mu sync.Mutex
 
-	params  map[string]*Parameter
-	secrets map[string]*secret // by name
+	params map[string]*Parameter
+	// paramVersions holds every version of each parameter, oldest first
+	// (the current one last), for version selectors ("name:3"), and
+	// paramLabels the labels of each parameter's versions.
+	paramVersions map[string][]Parameter
+	paramLabels   map[string]map[string]int64
+	secrets       map[string]*secret // by name
 
 	credLifetime  time.Duration
 	enforceExpiry bool
@@ -108,6 +114,8 @@ func NewWithOptions(o Options) *Server {
 		account:       o.Account,
 		closing:       make(chan struct{}),
 		params:        map[string]*Parameter{},
+		paramVersions: map[string][]Parameter{},
+		paramLabels:   map[string]map[string]int64{},
 		secrets:       map[string]*secret{},
 		issued:        map[string]*issuedCreds{},
 		roleIDs:       map[string]string{},
@@ -322,11 +330,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, req, reqID, aerr)
 		return
 	}
+	stall := f != nil && f.StallBody
 	if req.Service == "sts" {
 		w.Header().Set("Content-Type", "text/xml")
 		w.Header().Set("X-Amzn-Requestid", reqID)
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(xml)
+		s.writeBody(w, r, xml, stall)
 		return
 	}
 	var buf bytes.Buffer
@@ -336,8 +344,30 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-Requestid", reqID)
+	s.writeBody(w, r, buf.Bytes(), stall)
+}
+
+// writeBody answers 200 with body; with stall, it sends the headers and the
+// first half of body, then waits until the client goes away or the server
+// closes, and drops the connection.
+func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, body []byte, stall bool) {
+	if !stall {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body[:len(body)/2])
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	select {
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	// Returning with fewer bytes than Content-Length makes the server
+	// close the connection: the answer is never completed.
 }
 
 // writeError answers e in the protocol of req's service.

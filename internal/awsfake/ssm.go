@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,7 +87,94 @@ func (s *Server) PutParameter(p Parameter) {
 	}
 	p.LastModifiedDate = time.Now()
 	p.ARN = s.paramARN(p.Name)
-	s.params[p.Name] = &p
+	s.setParam(&p)
+}
+
+// setParam makes p the current version of its parameter, keeping the
+// former versions for selectors. s.mu held.
+func (s *Server) setParam(p *Parameter) {
+	s.params[p.Name] = p
+	s.paramVersions[p.Name] = append(s.paramVersions[p.Name], *p)
+}
+
+// LabelParameterVersion attaches labels to version of the parameter name,
+// moving them from the version that had them, as the LabelParameterVersion
+// operation does (without counting a request). A label selects its version
+// in GetParameter and GetParameters ("name:label"). It reports whether the
+// parameter has that version.
+func (s *Server) LabelParameterVersion(name string, version int64, labels ...string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.versionOf(name, version); !ok {
+		return false
+	}
+	m := s.paramLabels[name]
+	if m == nil {
+		m = map[string]int64{}
+		s.paramLabels[name] = m
+	}
+	for _, l := range labels {
+		m[l] = version
+	}
+	return true
+}
+
+// versionOf returns the version of the parameter name. s.mu held.
+func (s *Server) versionOf(name string, version int64) (Parameter, bool) {
+	for _, p := range s.paramVersions[name] {
+		if p.Version == version {
+			return p, true
+		}
+	}
+	return Parameter{}, false
+}
+
+// splitSelector splits a GetParameter(s) name, or ARN, into the name and
+// its selector (":3" or ":label", "" without one). Parameter names hold no
+// ":", so a ":" after the name (after ":parameter/" in an ARN) starts the
+// selector.
+func splitSelector(n string) (base, sel string) {
+	from := 0
+	if strings.HasPrefix(n, "arn:") {
+		i := strings.Index(n, ":parameter/")
+		if i < 0 {
+			return n, ""
+		}
+		from = i + len(":parameter/")
+	}
+	if i := strings.IndexByte(n[from:], ':'); i >= 0 {
+		return n[:from+i], n[from+i:]
+	}
+	return n, ""
+}
+
+// lookupSelected finds the parameter that name (a name or an ARN, with or
+// without a selector) selects: the current version, or the one of the
+// version number or label. aerr is ParameterNotFound or
+// ParameterVersionNotFound. s.mu held.
+func (s *Server) lookupSelected(name string) (p *Parameter, sel string, aerr *apiError) {
+	base, sel := splitSelector(name)
+	cur, ok := s.lookupParam(base)
+	if !ok {
+		return nil, sel, paramNotFound(name)
+	}
+	if sel == "" {
+		return cur, "", nil
+	}
+	what := sel[1:]
+	var version int64
+	if n, err := strconv.ParseInt(what, 10, 64); err == nil {
+		version = n
+	} else if v, ok := s.paramLabels[cur.Name][what]; ok {
+		version = v
+	} else {
+		return nil, sel, errf("ParameterVersionNotFound", "Systems Manager could not find version %s of %s. Verify the version and try again.", what, base)
+	}
+	old, ok := s.versionOf(cur.Name, version)
+	if !ok {
+		return nil, sel, errf("ParameterVersionNotFound", "Systems Manager could not find version %s of %s. Verify the version and try again.", what, base)
+	}
+	return &old, sel, nil
 }
 
 // Parameter returns the current state of the named parameter.
@@ -234,8 +322,10 @@ func (s *Server) secretRef(name string, decrypt bool) (ssmParamJSON, *apiError) 
 	}, nil
 }
 
-// ssmGetParameter implements GetParameter. Version and label selectors
-// ("name:3") are not supported: such names are simply not found.
+// ssmGetParameter implements GetParameter. A Name may be the parameter's
+// ARN and may end in a version or label selector ("name:3",
+// "name:label"): the answer then holds that version, the bare name and the
+// Selector, as AWS answers.
 func (s *Server) ssmGetParameter(_ Request, body []byte) (any, *apiError) {
 	var in struct {
 		Name           *string
@@ -255,11 +345,13 @@ func (s *Server) ssmGetParameter(_ Request, body []byte) (any, *apiError) {
 		}
 		return map[string]any{"Parameter": out}, nil
 	}
-	p, ok := s.lookupParam(*in.Name)
-	if !ok {
-		return nil, paramNotFound(*in.Name)
+	p, sel, e := s.lookupSelected(*in.Name)
+	if e != nil {
+		return nil, e
 	}
-	return map[string]any{"Parameter": s.paramOut(p, dec)}, nil
+	out := s.paramOut(p, dec)
+	out.Selector = sel
+	return map[string]any{"Parameter": out}, nil
 }
 
 // ssmGetParameters implements GetParameters (1 to 10 names). Parameters come
@@ -300,8 +392,10 @@ func (s *Server) ssmGetParameters(_ Request, body []byte) (any, *apiError) {
 			}
 			continue
 		}
-		if p, ok := s.lookupParam(n); ok {
-			params = append(params, s.paramOut(p, dec))
+		if p, sel, e := s.lookupSelected(n); e == nil {
+			out := s.paramOut(p, dec)
+			out.Selector = sel
+			params = append(params, out)
 		} else {
 			invalid = append(invalid, n)
 		}
@@ -752,7 +846,7 @@ func (s *Server) ssmPutParameter(_ Request, body []byte) (any, *apiError) {
 	}
 	p.LastModifiedDate = time.Now()
 	p.ARN = s.paramARN(p.Name)
-	s.params[p.Name] = &p
+	s.setParam(&p)
 	return map[string]any{"Version": p.Version, "Tier": p.Tier}, nil
 }
 
@@ -769,5 +863,7 @@ func (s *Server) ssmDeleteParameter(_ Request, body []byte) (any, *apiError) {
 		return nil, paramNotFound(*in.Name)
 	}
 	delete(s.params, *in.Name)
+	delete(s.paramVersions, *in.Name)
+	delete(s.paramLabels, *in.Name)
 	return map[string]any{}, nil
 }

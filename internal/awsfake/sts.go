@@ -254,11 +254,14 @@ type callerIdentityResult struct {
 }
 
 // stsGetCallerIdentity implements GetCallerIdentity: the assumed role for
-// credentials issued by AssumeRole, otherwise IAM user "fake".
+// credentials issued by AssumeRole, otherwise the IAM user named after the
+// access key id that signed the request ("arn:aws:iam::ACCOUNT:user/AKID"),
+// so that clients with different static credentials are different
+// identities.
 func (s *Server) stsGetCallerIdentity(req Request) any {
 	out := callerIdentityResult{
-		Arn:     fmt.Sprintf("arn:aws:iam::%s:user/fake", s.account),
-		UserID:  "AIDAFAKEUSER00000000",
+		Arn:     fmt.Sprintf("arn:aws:iam::%s:user/%s", s.account, req.AccessKeyID),
+		UserID:  "AIDA" + strings.ToUpper(req.AccessKeyID),
 		Account: s.account,
 	}
 	if c, ok := s.issued[req.AccessKeyID]; ok {

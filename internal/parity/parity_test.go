@@ -415,11 +415,22 @@ func newGoRunner(c context.Context, cfg awssdk.Config, cli string) *goRunner {
 }
 
 func (r *goRunner) runAll(steps []step, root string) []result {
+	defer r.close()
 	out := make([]result, len(steps))
 	for i, st := range steps {
 		out[i] = r.run(st.on(root))
 	}
 	return out
+}
+
+// close closes the providers that the steps built.
+func (r *goRunner) close() {
+	for k, p := range r.providers {
+		if c, ok := p.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+		delete(r.providers, k)
+	}
 }
 
 func (r *goRunner) run(st step) result {
@@ -579,9 +590,9 @@ func (r *goRunner) provider(name string, ctor opts) (s1crets.Provider, error) {
 	for k, v := range ctor {
 		switch k {
 		case "retry":
-			o = append(o, aws.WithRetry(toInt(v)))
+			o = append(o, s1crets.Retry(toInt(v)))
 		case "timeout":
-			o = append(o, aws.WithTimeout(time.Duration(toFloat(v)*float64(time.Second))))
+			o = append(o, s1crets.Timeout(time.Duration(toFloat(v)*float64(time.Second))))
 		case "sts_args":
 			sts := v.(opts)
 			if arn, ok := sts["RoleArn"].(string); ok {
@@ -596,14 +607,18 @@ func (r *goRunner) provider(name string, ctor opts) (s1crets.Provider, error) {
 		}
 	}
 	var p s1crets.Provider
-	var err error
 	if name == aws.ParameterStoreName {
-		p, err = aws.NewParameterStore(r.ctx, o...)
+		ps, err := aws.NewParameterStore(r.ctx, o...)
+		if err != nil {
+			return nil, err
+		}
+		p = ps
 	} else {
-		p, err = aws.NewSecretsManager(r.ctx, o...)
-	}
-	if err != nil {
-		return nil, err
+		sm, err := aws.NewSecretsManager(r.ctx, o...)
+		if err != nil {
+			return nil, err
+		}
+		p = sm
 	}
 	r.providers[key] = p
 	return p, nil

@@ -50,6 +50,7 @@ func newPS(t *testing.T, f *awsfake.Server, opts ...aws.Option) *aws.ParameterSt
 	t.Helper()
 	p, err := aws.NewParameterStore(ctx, append([]aws.Option{aws.WithConfig(f.Config(ctx))}, opts...)...)
 	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, p.Close()) })
 	return p
 }
 
@@ -57,7 +58,14 @@ func newSM(t *testing.T, f *awsfake.Server, opts ...aws.Option) *aws.SecretsMana
 	t.Helper()
 	p, err := aws.NewSecretsManager(ctx, append([]aws.Option{aws.WithConfig(f.Config(ctx))}, opts...)...)
 	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, p.Close()) })
 	return p
+}
+
+// closeAtEnd closes p when the test ends.
+func closeAtEnd(t *testing.T, p interface{ Close() error }) {
+	t.Helper()
+	t.Cleanup(func() { assert.NoError(t, p.Close()) })
 }
 
 func TestConformanceParameterStore(t *testing.T) {
@@ -384,8 +392,8 @@ func TestSimpleAPIByName(t *testing.T) {
 	p1, _ := s1crets.Open(ctx, "aws.ps", inst)
 	p2, _ := s1crets.Open(ctx, "aws.ps", inst)
 	assert.Same(t, p1, p2)
-	_, isPS := p1.(*aws.ParameterStore)
-	assert.True(t, isPS)
+	require.NotNil(t, p1)
+	assert.Equal(t, "aws.ps", p1.Name(), "Open of aws.ps gives a Parameter Store")
 }
 
 // The SDK's per-service endpoint variables work as usual.
@@ -395,6 +403,7 @@ func TestServiceEndpointEnv(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_SSM", f.URL())
 	p, err := aws.NewParameterStore(ctx)
 	require.NoError(t, err)
+	closeAtEnd(t, p)
 	v, err := p.Get(ctx, "/env/p")
 	require.NoError(t, err)
 	assert.Equal(t, "v", v.Text())
@@ -421,6 +430,7 @@ func TestRegionFromIMDS(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", f.URL())
 	p, err := aws.NewParameterStore(ctx)
 	require.NoError(t, err)
+	closeAtEnd(t, p)
 	_, err = p.Get(ctx, "/r")
 	require.NoError(t, err)
 	// The request was signed for the region that the metadata gave.
@@ -461,6 +471,7 @@ func TestNoRegionFailsFast(t *testing.T) {
 	p, err := aws.NewSecretsManager(ctx, aws.WithRegion("eu-central-1"))
 	require.NoError(t, err, "an explicit region needs no metadata")
 	require.NotNil(t, p)
+	closeAtEnd(t, p)
 }
 
 const roleARN = "arn:aws:iam::123456789012:role/reader"
@@ -549,7 +560,7 @@ func TestRetryAttempts(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "ThrottlingException", ae.ErrorCode())
 
-	p5 := newPS(t, f, aws.WithRetry(5))
+	p5 := newPS(t, f, s1crets.Retry(5))
 	f.ResetCalls()
 	f.FailNext("GetParameter", 4, awsfake.Throttling)
 	_, err = p5.Get(ctx, "/r/p")
@@ -560,7 +571,7 @@ func TestRetryAttempts(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter(awsfake.Parameter{Name: "/t/p", Value: "v", Type: "String"})
-	p := newPS(t, f, aws.WithTimeout(100*time.Millisecond), aws.WithRetry(2))
+	p := newPS(t, f, s1crets.Timeout(100*time.Millisecond), s1crets.Retry(2))
 	f.FailNext("GetParameter", 2, awsfake.Fault{Delay: 5 * time.Second})
 	start := time.Now()
 	_, err := p.Get(ctx, "/t/p")
@@ -570,8 +581,8 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
-	for _, o := range []aws.Option{nil, aws.WithRetry(0), aws.WithTimeout(0), aws.WithRegion(""), aws.WithAssumeRole("", ""),
-		aws.WithCache(s1crets.CacheConfig{Size: -1})} {
+	for _, o := range []aws.Option{{}, s1crets.Retry(0), s1crets.Timeout(0), aws.WithRegion(""), aws.WithAssumeRole("", ""),
+		s1crets.Cache(s1crets.CacheConfig{Size: -1})} {
 		_, err := aws.NewParameterStore(ctx, o)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, s1crets.ErrInvalid)

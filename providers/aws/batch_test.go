@@ -41,6 +41,67 @@ func TestGetManyParameterStore(t *testing.T) {
 	assert.Equal(t, 3, f.TotalCalls(), "a warm cache: 0 calls")
 }
 
+// GetMany with version selectors and ARNs (Parameter Store, GetParameters):
+// each name is answered as asked; an older version read by selector never
+// stands in for the current one; a parameter read by ARN is found, and an
+// Update by name reaches it.
+func TestGetManyParameterStoreSelectors(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/a", Value: "one", Type: "SecureString"})
+	f.PutParameter(awsfake.Parameter{Name: "/a", Value: "two", Type: "SecureString"})
+	f.PutParameter(awsfake.Parameter{Name: "/b", Value: "b1", Type: "String"})
+	require.True(t, f.LabelParameterVersion("/a", 1, "old"))
+	pa, _ := f.Parameter("/a")
+	pb, _ := f.Parameter("/b")
+	require.True(t, strings.HasPrefix(pa.ARN, "arn:aws:ssm:"), pa.ARN)
+	p := newPS(t, f)
+
+	// A version selector reads that version, and does not poison the
+	// current one.
+	res, err := p.GetMany(ctx, []string{"/a:1"})
+	require.NoError(t, err)
+	require.NoError(t, res.Err())
+	assert.Equal(t, "one", res.Values["/a:1"].Text())
+	v, err := p.Get(ctx, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, "two", v.Text(), "Get after GetMany of /a:1 returns the current version")
+	res, err = p.GetMany(ctx, []string{"/a", "/a:1"})
+	require.NoError(t, err)
+	assert.Equal(t, "two", res.Values["/a"].Text())
+	assert.Equal(t, "one", res.Values["/a:1"].Text())
+
+	// Labels, ARNs (with and without a selector) and a missing version, in
+	// one call.
+	f.ResetCalls()
+	res, err = p.GetMany(ctx, []string{"/a:old", pb.ARN, pa.ARN + ":1", "/a:9", "/b"})
+	require.NoError(t, err)
+	assert.Equal(t, "one", res.Values["/a:old"].Text())
+	assert.Equal(t, "b1", res.Values[pb.ARN].Text(), "GetMany by ARN finds the parameter")
+	assert.Equal(t, "one", res.Values[pa.ARN+":1"].Text())
+	assert.Equal(t, "b1", res.Values["/b"].Text())
+	assert.Equal(t, []string{"/a:9"}, res.Missing)
+	assert.Empty(t, res.Failed)
+	assert.Equal(t, 1, f.Calls("GetParameters"))
+
+	// Read by ARN, updated by name: the next read by ARN (Get or GetMany)
+	// returns the new value.
+	v, err = p.Get(ctx, pa.ARN)
+	require.NoError(t, err)
+	assert.Equal(t, "two", v.Text())
+	res, err = p.GetMany(ctx, []string{pa.ARN})
+	require.NoError(t, err)
+	assert.Equal(t, "two", res.Values[pa.ARN].Text())
+	require.NoError(t, p.Update(ctx, "/a", "three"))
+	v, err = p.Get(ctx, pa.ARN)
+	require.NoError(t, err)
+	assert.Equal(t, "three", v.Text(), "Update by name reaches the value cached by ARN")
+	res, err = p.GetMany(ctx, []string{pa.ARN, "/a", "/a:1"})
+	require.NoError(t, err)
+	assert.Equal(t, "three", res.Values[pa.ARN].Text())
+	assert.Equal(t, "three", res.Values["/a"].Text())
+	assert.Equal(t, "one", res.Values["/a:1"].Text(), "an old version stays what it was")
+}
+
 func TestGetManySecretsManager(t *testing.T) {
 	f := newFake(t)
 	var names []string
@@ -114,7 +175,7 @@ func TestCallCounts(t *testing.T) {
 func TestStaleIfErrorOnThrottling(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter(awsfake.Parameter{Name: "/st/p", Value: "v1", Type: "String"})
-	p := newPS(t, f, aws.WithCache(s1crets.CacheConfig{TTL: 50 * time.Millisecond, MaxStale: time.Hour}))
+	p := newPS(t, f, s1crets.Cache(s1crets.CacheConfig{TTL: 50 * time.Millisecond, MaxStale: time.Hour}))
 	_, err := p.Get(ctx, "/st/p")
 	require.NoError(t, err)
 	time.Sleep(80 * time.Millisecond) // expire the entry (real clock: an AWS provider)

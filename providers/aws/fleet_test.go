@@ -97,8 +97,9 @@ func TestFleetChild(t *testing.T) {
 	if r := os.Getenv("S1CRETS_FLEET_REDIS"); r != "" {
 		cache = s1crets.CacheConfig{RedisURL: r, RedisPrefix: os.Getenv("S1CRETS_FLEET_PREFIX"), RedisLockWait: 10 * time.Second}
 	}
-	p, err := aws.NewParameterStore(ctx, aws.WithCache(cache))
+	p, err := aws.NewParameterStore(ctx, s1crets.Cache(cache))
 	require.NoError(t, err)
+	closeAtEnd(t, p)
 	at, _ := strconv.ParseInt(os.Getenv("S1CRETS_FLEET_START"), 10, 64)
 	time.Sleep(time.Until(time.Unix(0, at)))
 	for i := range fleetSecrets {
@@ -112,7 +113,7 @@ func TestRedisTierWithAWS(t *testing.T) {
 	f := newFake(t)
 	f.PutSecretString("shared/s", "v1")
 	cfg := s1crets.CacheConfig{RedisURL: redisAddr(t), RedisPrefix: fmt.Sprintf("t-%d:", time.Now().UnixNano()), EncryptionKey: s1crets.CacheKey(base64.StdEncoding.EncodeToString(make([]byte, 32)))}
-	a, b := newSM(t, f, aws.WithCache(cfg)), newSM(t, f, aws.WithCache(cfg))
+	a, b := newSM(t, f, s1crets.Cache(cfg)), newSM(t, f, s1crets.Cache(cfg))
 	_, err := a.Get(ctx, "shared/s")
 	require.NoError(t, err)
 	v, err := b.Get(ctx, "shared/s")
@@ -121,7 +122,7 @@ func TestRedisTierWithAWS(t *testing.T) {
 	assert.Equal(t, 1, f.Calls("GetSecretValue"), "the second provider reads Redis")
 
 	require.NoError(t, a.Update(ctx, "shared/s", "v2"))
-	c := newSM(t, f, aws.WithCache(cfg))
+	c := newSM(t, f, s1crets.Cache(cfg))
 	v, err = c.Get(ctx, "shared/s")
 	require.NoError(t, err)
 	assert.Equal(t, "v2", v.Text(), "Update removed the key from the shared tier")

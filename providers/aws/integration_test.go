@@ -67,6 +67,7 @@ func (m *motoAccount) newPS(t *testing.T, opts ...aws.Option) (*aws.ParameterSto
 	c, all := m.options(opts...)
 	p, err := aws.NewParameterStore(ctx, all...)
 	require.NoError(t, err)
+	closeAtEnd(t, p)
 	return p, c
 }
 
@@ -75,6 +76,7 @@ func (m *motoAccount) newSM(t *testing.T, opts ...aws.Option) (*aws.SecretsManag
 	c, all := m.options(opts...)
 	p, err := aws.NewSecretsManager(ctx, all...)
 	require.NoError(t, err)
+	closeAtEnd(t, p)
 	return p, c
 }
 
@@ -274,7 +276,7 @@ func TestIntegrationPSReferenceWalk(t *testing.T) {
 func TestIntegrationPSReferenceBinaryAndRetry(t *testing.T) {
 	m := newMoto(t)
 	m.putBinary(t, "bin", []byte{0, 1, 2, 255})
-	p, c := m.newPS(t, aws.WithRetry(2))
+	p, c := m.newPS(t, s1crets.Retry(2))
 	_, err := p.Get(ctx, aws.ReferencePrefix+"bin")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, s1crets.ErrNotFound)
@@ -672,10 +674,12 @@ func TestIntegrationAssumeRole(t *testing.T) {
 	ext := func(o *stscreds.AssumeRoleOptions) { o.ExternalID = awssdk.String("ext-1") }
 	ps, err := aws.NewParameterStore(ctx, aws.WithConfig(cfg), aws.WithAssumeRole(role, "", ext))
 	require.NoError(t, err)
+	closeAtEnd(t, ps)
 	sm, err := aws.NewSecretsManager(ctx, aws.WithConfig(cfg), aws.WithAssumeRole(role, "my-session", func(o *stscreds.AssumeRoleOptions) {
 		o.Duration = 15 * time.Minute
 	}))
 	require.NoError(t, err)
+	closeAtEnd(t, sm)
 
 	v, err := ps.Get(ctx, "/ar/p")
 	require.NoError(t, err)
@@ -693,12 +697,14 @@ func TestIntegrationAssumeRole(t *testing.T) {
 	// are moto's default account.
 	noRole, err := aws.NewParameterStore(ctx, aws.WithConfig(motoenv.Config(m.url, &motoenv.Counter{})))
 	require.NoError(t, err)
+	closeAtEnd(t, noRole)
 	_, err = noRole.Get(ctx, "/ar/p")
 	assert.ErrorIs(t, err, s1crets.ErrNotFound)
 
 	// A role in another account sees that account's (empty) store.
 	other, err := aws.NewSecretsManager(ctx, aws.WithConfig(cfg), aws.WithAssumeRole("arn:aws:iam::"+motoenv.NewAccount()+":role/reader", ""))
 	require.NoError(t, err)
+	closeAtEnd(t, other)
 	_, err = other.Get(ctx, "ar/s")
 	assert.ErrorIs(t, err, s1crets.ErrNotFound)
 }

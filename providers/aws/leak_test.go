@@ -90,7 +90,7 @@ func newLeakFixture(t *testing.T) leakFixture {
 	f.PutSecretString("leak/str", leakSM)
 	f.PutSecretString("leak/json", leakSMJSON)
 	f.PutSecretBinary("leak/bin", leakBin)
-	return leakFixture{f: f, ps: newPS(t, f, aws.WithRetry(1)), sm: newSM(t, f, aws.WithRetry(1))}
+	return leakFixture{f: f, ps: newPS(t, f, s1crets.Retry(1)), sm: newSM(t, f, s1crets.Retry(1))}
 }
 
 // values reads every fixture, as Values and as what holds them.
@@ -523,8 +523,8 @@ func TestLeakDiskCacheFiles(t *testing.T) {
 	cfg := s1crets.CacheConfig{
 		OnDisk: true, KeyCacheDir: dir + "/keys", PathCacheDir: dir + "/paths", EncryptionKey: testCacheKey,
 	}
-	ps := newPS(t, x.f, aws.WithCache(cfg))
-	sm := newSM(t, x.f, aws.WithCache(cfg))
+	ps := newPS(t, x.f, s1crets.Cache(cfg))
+	sm := newSM(t, x.f, s1crets.Cache(cfg))
 	exercise(t, x, ps, sm)
 
 	files := 0
@@ -555,7 +555,7 @@ func TestLeakDiskCacheFiles(t *testing.T) {
 	// The files do hold the values: a new process (provider) with the same
 	// key reads them without asking the store.
 	x.f.ResetCalls()
-	again := newSM(t, x.f, aws.WithCache(cfg))
+	again := newSM(t, x.f, s1crets.Cache(cfg))
 	v, err := again.Get(ctx, "leak/json", s1crets.KeyPath("user"))
 	require.NoError(t, err)
 	assert.Equal(t, "LEAK-CANARY-smjson-user", v.Text())
@@ -563,7 +563,7 @@ func TestLeakDiskCacheFiles(t *testing.T) {
 
 	other := cfg
 	other.EncryptionKey = s1crets.CacheKey(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xa5}, 32)))
-	wrong := newSM(t, x.f, aws.WithCache(other))
+	wrong := newSM(t, x.f, s1crets.Cache(other))
 	v, err = wrong.Get(ctx, "leak/json", s1crets.KeyPath("user"))
 	require.NoError(t, err)
 	assert.Equal(t, "LEAK-CANARY-smjson-user", v.Text())
@@ -576,8 +576,8 @@ func TestLeakRedisEntries(t *testing.T) {
 	x := newLeakFixture(t)
 	m := miniredis.RunT(t)
 	cfg := s1crets.CacheConfig{RedisURL: m.Addr(), EncryptionKey: testCacheKey}
-	ps := newPS(t, x.f, aws.WithCache(cfg))
-	sm := newSM(t, x.f, aws.WithCache(cfg))
+	ps := newPS(t, x.f, s1crets.Cache(cfg))
+	sm := newSM(t, x.f, s1crets.Cache(cfg))
 	exercise(t, x, ps, sm)
 
 	keys := m.Keys()
@@ -601,7 +601,7 @@ func TestLeakCacheKey(t *testing.T) {
 	const bad = "LEAK-CANARY-not-a-valid-key"
 	cfg := s1crets.CacheConfig{OnDisk: true, KeyCacheDir: t.TempDir(), PathCacheDir: t.TempDir(), EncryptionKey: bad}
 	f := newFake(t)
-	_, err := aws.NewSecretsManager(ctx, aws.WithConfig(f.Config(ctx)), aws.WithCache(cfg))
+	_, err := aws.NewSecretsManager(ctx, aws.WithConfig(f.Config(ctx)), s1crets.Cache(cfg))
 	require.Error(t, err)
 	assertNoLeak(t, "bad EncryptionKey error", err.Error())
 	_, err = s1crets.Open(ctx, "aws.sm", s1crets.Cache(cfg))
@@ -610,7 +610,7 @@ func TestLeakCacheKey(t *testing.T) {
 
 	t.Setenv("S1CRETS_CACHE_KEY", bad)
 	cfg.EncryptionKey = ""
-	_, err = aws.NewSecretsManager(ctx, aws.WithConfig(f.Config(ctx)), aws.WithCache(cfg))
+	_, err = aws.NewSecretsManager(ctx, aws.WithConfig(f.Config(ctx)), s1crets.Cache(cfg))
 	require.Error(t, err)
 	assertNoLeak(t, "bad S1CRETS_CACHE_KEY error", err.Error())
 
