@@ -130,6 +130,21 @@ func (c *Client) goBackground(f func()) bool {
 	return true
 }
 
+// goInline runs f now, counted as background work so that Close waits
+// for it, unless the client is closed.
+func (c *Client) goInline(f func()) bool {
+	c.bgMu.Lock()
+	if c.closed {
+		c.bgMu.Unlock()
+		return false
+	}
+	c.wg.Add(1)
+	c.bgMu.Unlock()
+	defer c.wg.Done()
+	f()
+	return true
+}
+
 // tierName returns the name of path in the tiers: the client's namespace
 // (the provider, and the store's identity: account, principal, region,
 // endpoint) and the path. ok is false when there are no tiers or the

@@ -218,6 +218,8 @@ func (t *memTier) names() []string {
 	return out
 }
 
+var tierSeq atomic.Int64
+
 var memTiers = struct {
 	mu sync.Mutex
 	m  map[string][2]*memTier
@@ -240,7 +242,7 @@ func init() {
 
 // sharedTier returns a fresh shared tier for t: its URL and its values tier.
 func sharedTier(t *testing.T) (string, *memTier) {
-	url := "memtier://" + t.Name()
+	url := fmt.Sprintf("memtier://%s/%d", t.Name(), tierSeq.Add(1))
 	v, _, err := driver.OpenTier(url, driver.TierOptions{})
 	require.NoError(t, err)
 	return url, v.(*memTier)

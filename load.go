@@ -32,22 +32,30 @@ const (
 	modeNoCache                 // the store only (NoCache), writing every tier
 )
 
-// start returns the flight of (k, q), starting its load in the background
-// when none is in progress. ctx gives the load its values, not its
-// cancellation.
+// start returns the flight of (k, q), starting its load when none is in
+// progress. ctx gives the load its values, not its cancellation. The load
+// runs in the background, so that its caller can stop waiting at its own
+// context; a caller whose context can never be cancelled runs it inline,
+// which saves a goroutine and a hand-off on every miss.
 func (c *Client) start(ctx context.Context, k flightKey, q driver.Query, mode loadMode) (*flight, bool) {
 	f, leader := c.flights.join(k)
 	if !leader {
 		return f, true
 	}
-	ok := c.goBackground(func() {
+	run := func() {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.bound)
 		defer cancel()
 		stop := context.AfterFunc(c.bg, cancel)
 		defer stop()
 		res, err := c.loadOne(lctx, k, q, mode)
 		c.flights.end(k, f, res, err)
-	})
+	}
+	var ok bool
+	if ctx.Done() == nil {
+		ok = c.goInline(run)
+	} else {
+		ok = c.goBackground(run)
+	}
 	if !ok {
 		c.flights.end(k, f, loaded{}, ErrClosed)
 	}

@@ -81,7 +81,7 @@ func OpenTier(url string, o TierOptions) (values, lists Tier, err error) {
 			have = "none"
 		}
 		return nil, nil, fmt.Errorf("no shared cache tier is registered for the URL scheme %q (registered: %s); "+
-			"the import %s registers redis, rediss and valkey", scheme, have, RedisImport)
+			"the import %s registers redis, rediss, valkey, valkeys and unix", scheme, have, RedisImport)
 	}
 	return open(url, o)
 }
