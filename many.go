@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/s1crets/s1crets/driver"
 )
@@ -188,6 +187,66 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 	return nil
 }
 
+// pending is a name of a batch that no cache answered yet.
+type pending struct {
+	name, tname string         // as asked, and in the tiers
+	stamps      []driver.Stamp // of the tiers read so far
+	useTiers    bool
+}
+
+// readTiersMany reads the pending names from the tiers in order, each tier
+// in one call when it can (driver.BatchTier), and returns those that no
+// tier had; the hits go to out, to memory and to the tiers before.
+func (c *Client) readTiersMany(ctx context.Context, todo []*pending, q driver.Query, variant string, mode loadMode, gen uint64, out map[string]result) []*pending {
+	tiers := c.tiers.values
+	now := c.mem.clock.Now()
+	for ti, t := range tiers {
+		if len(todo) == 0 {
+			break
+		}
+		names := make([]string, len(todo))
+		for i, p := range todo {
+			names[i] = p.tname
+		}
+		var datas [][]byte
+		var sts []driver.Stamp
+		var hits []bool
+		bt, batch := t.(driver.BatchTier)
+		switch {
+		case mode != modeRead:
+			sts = make([]driver.Stamp, len(names))
+			for i, n := range names {
+				sts[i] = t.Stamp(ctx, n)
+			}
+			hits = make([]bool, len(names))
+		case batch:
+			datas, sts, hits = bt.GetMany(ctx, names, variant)
+		default:
+			datas, sts, hits = make([][]byte, len(names)), make([]driver.Stamp, len(names)), make([]bool, len(names))
+			for i, n := range names {
+				datas[i], sts[i], hits[i] = t.Get(ctx, n, variant)
+			}
+		}
+		next := todo[:0]
+		for i, p := range todo {
+			if hits[i] {
+				if payload, fetched, ok := decodeEntry(datas[i], now, c.mem.ttl); ok {
+					if res, ok := c.fromTier(flightKey{key: keyOf(p.name, q), gen: gen}, q, payload, fetched); ok {
+						c.writeTiers(ctx, tiers[:ti], p.stamps, p.tname, variant, fetched, payload)
+						out[p.name] = result{res: res}
+						continue
+					}
+				}
+				sts[i] = t.Stamp(ctx, p.tname) // an entry we do not serve: stamp anew
+			}
+			p.stamps = append(p.stamps, sts[i])
+			next = append(next, p)
+		}
+		todo = next
+	}
+	return todo
+}
+
 // result is the outcome of one name of a batch.
 type result struct {
 	res loaded
@@ -199,34 +258,20 @@ type result struct {
 func (c *Client) loadBatch(ctx context.Context, names []string, q driver.Query, mode loadMode, gen uint64) map[string]result {
 	out := make(map[string]result, len(names))
 	variant := variantName(q)
-	type pending struct {
-		name, tname string
-		stamps      []driver.Stamp
-		useTiers    bool
-	}
 	var todo []*pending
 	for _, n := range names {
-		k := flightKey{key: keyOf(n, q), gen: gen}
 		if mode == modeRead {
-			if v, ok := c.mem.fresh(k.key); ok {
+			if v, ok := c.mem.fresh(keyOf(n, q)); ok {
 				out[n] = result{res: loaded{v: v}}
 				continue
 			}
 		}
 		p := &pending{name: n}
 		p.tname, p.useTiers = c.tierName(ctx, n)
-		if p.useTiers {
-			r := c.readTiers(ctx, c.tiers.values, p.tname, variant, mode != modeRead)
-			if r.hit {
-				if res, ok := c.fromTier(k, q, r.data, r.fetched); ok {
-					c.writeTiers(ctx, c.tiers.values, r.stamps, p.tname, variant, r.fetched, r.data)
-					out[n] = result{res: res}
-					continue
-				}
-			}
-			p.stamps = r.stamps
-		}
 		todo = append(todo, p)
+	}
+	if len(todo) > 0 && todo[0].useTiers { // one namespace per client: all or none
+		todo = c.readTiersMany(ctx, todo, q, variant, mode, gen, out)
 	}
 	// The fleet lock: names that another process is fetching are waited
 	// for, all at once; the others are fetched here in one batch.
@@ -325,5 +370,3 @@ func (c *Client) fetchMany(ctx context.Context, names []string, q driver.Query) 
 	}
 	return found, failed, nil
 }
-
-var _ = time.Second

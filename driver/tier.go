@@ -57,3 +57,10 @@ type FleetLocker interface {
 	// the lock holder writes, under the current generations.
 	WaitFor(ctx context.Context, name, variant string, maxWait time.Duration) (data []byte, ok bool)
 }
+
+// A BatchTier reads the entries of many names of one variant at once (Redis
+// pipelines them into one round trip). The results are in the order of
+// names, with the same meaning as Tier.Get's.
+type BatchTier interface {
+	GetMany(ctx context.Context, names []string, variant string) (data [][]byte, st []Stamp, hit []bool)
+}

@@ -96,6 +96,7 @@ import (
 var (
 	_ driver.Tier        = (*Cache)(nil)
 	_ driver.FleetLocker = (*Cache)(nil)
+	_ driver.BatchTier   = (*Cache)(nil)
 )
 
 // DefaultPrefix is the key prefix used when Options.Prefix is empty.
@@ -303,6 +304,49 @@ func (c *Cache) get(ctx context.Context, name, variant string) ([]byte, driver.S
 	}
 	data, ok := c.open(f.entry, name, variant, f.gens)
 	return data, st, ok, nil
+}
+
+// GetMany is Get for many names of one variant, in one pipelined round
+// trip (driver.BatchTier).
+func (c *Cache) GetMany(ctx context.Context, names []string, variant string) (data [][]byte, st []driver.Stamp, hit []bool) {
+	data, st, hit = make([][]byte, len(names)), make([]driver.Stamp, len(names)), make([]bool, len(names))
+	res, err := run(ctx, c, func(ctx context.Context) ([]fetched, error) {
+		pipe := c.client.Pipeline()
+		entries := make([]*redis.StringCmd, len(names))
+		nameGens := make([]*redis.StringCmd, len(names))
+		for i, n := range names {
+			entries[i] = pipe.Get(ctx, c.entryKey(n, variant))
+			nameGens[i] = pipe.Get(ctx, c.genKey(n))
+		}
+		gg := pipe.Get(ctx, c.globalGen)
+		_, _ = pipe.Exec(ctx) // errors are read per command below
+		global, _, err := stringOf(gg)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]fetched, len(names))
+		for i := range names {
+			f := &out[i]
+			f.gens.global = global
+			if f.entry, f.hasEntry, err = bytesOf(entries[i]); err != nil {
+				return nil, err
+			}
+			if f.gens.name, _, err = stringOf(nameGens[i]); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}, nil)
+	if err != nil {
+		return data, st, hit
+	}
+	for i, f := range res {
+		st[i] = f.gens.stamp()
+		if f.hasEntry && st[i].OK {
+			data[i], hit[i] = c.open(f.entry, names[i], variant, f.gens)
+		}
+	}
+	return data, st, hit
 }
 
 // Stamp returns the current generations of name, read in one round trip,
