@@ -7,7 +7,9 @@ package memory
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -19,9 +21,39 @@ import (
 
 func init() {
 	s1crets.Register("memory", func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
-		return newStore(nil), nil
+		s := newStore(nil)
+		return s, s.configure(cfg)
 	})
 }
+
+// identitySetting is the option of WithIdentity.
+type identitySetting string
+
+// WithIdentity names the principal that reads this store, for the disk and
+// Redis tiers of the cache: providers with the same identity share tier
+// entries, as processes of one AWS identity do. Without it, a provider
+// shares its tier entries with no other, so tests of the tiers say which
+// providers play the same principal.
+func WithIdentity(id string) s1crets.Option { return driver.NewSetting(identitySetting(id)) }
+
+// configure applies the provider-level settings of this package.
+func (s *store) configure(cfg driver.Config) error {
+	for _, x := range cfg.Settings {
+		id, ok := x.(identitySetting)
+		if !ok {
+			return fmt.Errorf("%w: %T is not an option of the memory provider", s1crets.ErrInvalid, x)
+		}
+		if id == "" {
+			return fmt.Errorf("%w: WithIdentity: empty identity", s1crets.ErrInvalid)
+		}
+		s.id = string(id)
+	}
+	return nil
+}
+
+// Identity implements driver.Identifier: the identity of WithIdentity,
+// else one of this store's own.
+func (s *store) Identity(context.Context) (string, error) { return s.id, nil }
 
 // Provider is an in-memory store behind the same cache as every provider.
 // Paths are hierarchical like Parameter Store's: GetByPath("/app") returns
@@ -37,8 +69,8 @@ type Provider struct {
 // no effect in memory). Close it when done.
 func New(contents map[string]string, opts ...s1crets.Option) (*Provider, error) {
 	s := newStore(contents)
-	c, err := s1crets.New(context.Background(), "memory", func(context.Context, driver.Config) (driver.Store, error) {
-		return s, nil
+	c, err := s1crets.New(context.Background(), "memory", func(_ context.Context, cfg driver.Config) (driver.Store, error) {
+		return s, s.configure(cfg)
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -47,7 +79,7 @@ func New(contents map[string]string, opts ...s1crets.Option) (*Provider, error) 
 }
 
 func newStore(contents map[string]string) *store {
-	s := &store{items: make(map[string]item, len(contents))}
+	s := &store{items: make(map[string]item, len(contents)), id: "instance:" + rand.Text()}
 	for k, v := range contents {
 		s.items[k] = item{text: v}
 	}
@@ -90,6 +122,7 @@ func (it item) secret() driver.Secret {
 
 // store is the driver.Store.
 type store struct {
+	id    string // see WithIdentity
 	calls atomic.Int64
 	mu    sync.RWMutex // guards items
 	items map[string]item
