@@ -111,11 +111,12 @@
 // # Time
 //
 // An entry stores its write time and its time to live, and is served only
-// while written <= now < written + ttl by the wall clock (Options.Now). An
-// entry written more than a minute in the future means the clock stepped
-// back: it is a miss and is removed, rather than served until the clock
-// catches up; and however the clock moves, nothing is served once ttl has
-// passed since its write time.
+// while written - 1 minute <= now < written + ttl by the wall clock
+// (Options.Now). An entry written more than a minute in the future (the
+// minute allows for processes whose clocks differ a little) means the clock
+// stepped back: it is a miss and is removed, rather than served until its
+// expiry comes round again; and however the clock moves, nothing is served
+// once ttl has passed since its write time.
 //
 // # Size
 //
