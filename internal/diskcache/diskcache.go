@@ -111,27 +111,31 @@
 // # Time
 //
 // An entry stores its write time and its time to live, and is served only
-// while written <= now < written + ttl by the wall clock (Options.Now). An
-// entry written more than a minute in the future means the clock stepped
-// back: it is a miss and is removed, rather than served until the clock
-// catches up; and however the clock moves, nothing is served once ttl has
-// passed since its write time.
+// while written - 1 minute <= now < written + ttl by the wall clock
+// (Options.Now). An entry written more than a minute in the future (the
+// minute allows for processes whose clocks differ a little) means the clock
+// stepped back: it is a miss and is removed, rather than served until its
+// expiry comes round again; and however the clock moves, nothing is served
+// once ttl has passed since its write time.
 //
 // # Size
 //
 // The directory holds about Options.MaxEntries entries at most, counted
-// across all the processes that share it. Every Put that creates an entry
-// file appends a byte to a counter file shared by all of them; after
-// interval = MaxEntries/16 (at least 1) created entries, the Put that makes
-// the count reach it claims the counter (renames it away) and sweeps: it
-// reads every entry, removes damaged, expired and obsolete ones, and then the
-// oldest by write time until MaxEntries - interval + 1 are left. So when no
-// Put is in progress the directory holds at most MaxEntries entries, however
-// many processes wrote them. While Puts run it can hold more, by what the
-// processes create while a sweep is reading the directory (each Put that
-// makes another sweep due runs one); Open sweeps too when one is due. If the
-// counter file cannot be used, each process counts its own entries and
-// sweeps as often, and the bound is then per process.
+// across all the processes that share it (a count per process let eight
+// processes keep eight times the limit). Every Put that creates an entry file
+// appends a byte to a counter file that all of them share; after interval =
+// MaxEntries/16 (at least 1) created entries, the Put that makes the count
+// reach it claims the counter (renames it away) and sweeps: it reads every
+// entry, removes damaged, expired and obsolete ones, and then the oldest by
+// write time until MaxEntries - interval + 1 are left. So once the Puts of
+// all processes have returned, the directory holds at most MaxEntries
+// entries, however many processes wrote them. The slack: while Puts run it
+// can hold more, by what the processes create while a sweep reads the
+// directory (every Put that makes another sweep due runs one, so this stays
+// near one interval); a sweep cut short by its Put's ctx leaves up to one
+// interval more until the next; and if the counter file cannot be used, each
+// process counts its own entries and sweeps as often, so the bound is then
+// per process. Open sweeps too when one is due.
 //
 // # Closing
 //

@@ -220,10 +220,11 @@ func runFiller() error {
 	return fill(context.Background(), c, id, maxEntries)
 }
 
-// fill creates n distinct entries of writer id.
+// fill creates n distinct entries of writer id: variants of a few names, so
+// that the sweeps, which read every entry directory, stay cheap.
 func fill(ctx context.Context, c *Cache, id string, n int) error {
 	for i := range n {
-		if err := put(ctx, c, fmt.Sprintf("/fill/%s/%d", id, i), "v", []byte("value"), time.Hour); err != nil {
+		if err := put(ctx, c, fmt.Sprintf("/fill/%s/%d", id, i%8), fmt.Sprint(i), []byte("value"), time.Hour); err != nil {
 			return err
 		}
 	}

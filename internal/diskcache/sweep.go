@@ -58,7 +58,7 @@ func (c *Cache) bumpCounter() (int64, error) {
 }
 
 // sweepIfDue sweeps while the counter shows a sweep is due. One sweep runs at
-// a time in a process (a Put that finds one running waits for it, or for its
+// a time in a Cache (a Put that finds one running waits for it, or for its
 // ctx, and then looks at the counter again); each sweep claims the counter
 // first, so that the entries created during the sweep count towards the next.
 func (c *Cache) sweepIfDue(ctx context.Context) {
@@ -76,7 +76,7 @@ func (c *Cache) sweepIfDue(ctx context.Context) {
 	})
 }
 
-// sweepLocked runs sweeps, one at a time in this process, while due returns
+// sweepLocked runs sweeps, one at a time in this Cache, while due returns
 // true (at most a few in a row).
 func (c *Cache) sweepLocked(ctx context.Context, due func() bool) {
 	select {
