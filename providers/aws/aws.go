@@ -52,7 +52,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -188,7 +187,15 @@ func invalid(err error) error { return fmt.Errorf("%w: %w", s1crets.ErrInvalid, 
 
 // loadConfig builds the aws.Config of a provider: the SDK's or the given
 // one, a region, retry and timeout, and the assumed role's credentials.
-func loadConfig(ctx context.Context, s settings) (awssdk.Config, error) {
+func loadConfig(ctx context.Context, s settings) (awssdk.Config, func(), error) {
+	release := func() {}
+	cfg, err := loadConfigInto(ctx, s, &release)
+	return cfg, release, err
+}
+
+// loadConfigInto is loadConfig; *release closes the idle connections of
+// the HTTP client it builds.
+func loadConfigInto(ctx context.Context, s settings, release *func()) (awssdk.Config, error) {
 	var cfg awssdk.Config
 	if s.cfg != nil {
 		cfg = *s.cfg
@@ -225,9 +232,13 @@ func loadConfig(ctx context.Context, s settings) (awssdk.Config, error) {
 
 	switch c := cfg.HTTPClient.(type) {
 	case nil:
-		cfg.HTTPClient = attemptClient{withTimeouts(awshttp.NewBuildableClient(), s.timeout), s.timeout}
+		hc, tr := withTimeouts(awshttp.NewBuildableClient(), s.timeout)
+		cfg.HTTPClient, *release = attemptClient{hc, s.timeout}, tr.CloseIdleConnections
 	case *awshttp.BuildableClient:
-		cfg.HTTPClient = attemptClient{withTimeouts(c, s.timeout), s.timeout}
+		hc, tr := withTimeouts(c, s.timeout)
+		cfg.HTTPClient, *release = attemptClient{hc, s.timeout}, tr.CloseIdleConnections
+	default: // the caller's own client: its timeouts are its own
+		cfg.HTTPClient = attemptClient{c, 0}
 	}
 
 	if s.role != nil {
@@ -244,15 +255,24 @@ func loadConfig(ctx context.Context, s settings) (awssdk.Config, error) {
 	return cfg, nil
 }
 
-// withTimeouts bounds each attempt: connecting, the TLS handshake, the
+// withTimeouts returns an HTTP client on the SDK's transport and dialer
+// settings that bounds each attempt: connecting, the TLS handshake, the
 // headers and, through the client's Timeout, the whole exchange with the
-// body, so that an answer that stalls mid-body fails the attempt.
-func withTimeouts(c *awshttp.BuildableClient, d time.Duration) *awshttp.BuildableClient {
-	return c.WithTimeout(d).WithDialerOptions(func(dl *net.Dialer) { dl.Timeout = d }).
-		WithTransportOptions(func(tr *http.Transport) {
-			tr.TLSHandshakeTimeout = d
-			tr.ResponseHeaderTimeout = d
-		})
+// body, so that an answer that stalls mid-body fails the attempt. The
+// transport is the provider's own, so that Close can release its idle
+// connections (and their goroutines).
+func withTimeouts(c *awshttp.BuildableClient, d time.Duration) (*http.Client, *http.Transport) {
+	tr, dialer := c.GetTransport(), c.GetDialer()
+	dialer.Timeout = d
+	tr.DialContext = dialer.DialContext
+	tr.TLSHandshakeTimeout = d
+	tr.ResponseHeaderTimeout = d
+	return &http.Client{
+		Timeout:   d,
+		Transport: tr,
+		// The SDK follows no redirect: a 3xx answer is the answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, tr
 }
 
 // regionFromIMDS asks the instance metadata service (IMDSv2) for the

@@ -54,18 +54,25 @@ func openParameterStore(ctx context.Context, c driver.Config) (*parameterStore, 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadConfig(ctx, s)
+	cfg, release, err := loadConfig(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	return &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg)}, nil
+	return &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg), release: release}, nil
 }
 
 // parameterStore is the driver.Store of Parameter Store.
 type parameterStore struct {
-	client ssmAPI
-	creds  awssdk.CredentialsProvider
+	client  ssmAPI
+	creds   awssdk.CredentialsProvider
+	release func() // closes the idle connections
 	*identity
+}
+
+// Close releases the idle connections and their goroutines.
+func (p *parameterStore) Close() error {
+	p.release()
+	return nil
 }
 
 func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt bool) (*types.Parameter, error) {

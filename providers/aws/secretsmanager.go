@@ -52,18 +52,25 @@ func openSecretsManager(ctx context.Context, c driver.Config) (*secretsManager, 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadConfig(ctx, s)
+	cfg, release, err := loadConfig(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	return &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg)}, nil
+	return &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg), release: release}, nil
 }
 
 // secretsManager is the driver.Store of Secrets Manager.
 type secretsManager struct {
-	client smAPI
-	creds  awssdk.CredentialsProvider
+	client  smAPI
+	creds   awssdk.CredentialsProvider
+	release func() // closes the idle connections
 	*identity
+}
+
+// Close releases the idle connections and their goroutines.
+func (s *secretsManager) Close() error {
+	s.release()
+	return nil
 }
 
 func secretOf(name *string, bin []byte, str *string) driver.Secret {
