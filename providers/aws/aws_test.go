@@ -22,8 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/drivertest"
 	"github.com/s1crets/s1crets/internal/awsfake"
-	"github.com/s1crets/s1crets/internal/providertest"
 	"github.com/s1crets/s1crets/providers/aws"
 )
 
@@ -69,7 +69,7 @@ func closeAtEnd(t *testing.T, p interface{ Close() error }) {
 }
 
 func TestConformanceParameterStore(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
+	drivertest.RunConformanceTests(t, drivertest.Harness{
 		Hierarchical: true,
 		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
 			f := newFake(t)
@@ -82,7 +82,7 @@ func TestConformanceParameterStore(t *testing.T) {
 }
 
 func TestConformanceSecretsManager(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
+	drivertest.RunConformanceTests(t, drivertest.Harness{
 		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
 			f := newFake(t)
 			for k, v := range seed {

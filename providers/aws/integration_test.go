@@ -31,8 +31,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/drivertest"
 	"github.com/s1crets/s1crets/internal/parity/motoenv"
-	"github.com/s1crets/s1crets/internal/providertest"
 	"github.com/s1crets/s1crets/providers/aws"
 )
 
@@ -142,7 +142,7 @@ func apiCode(err error) string {
 
 func TestIntegrationConformanceParameterStore(t *testing.T) {
 	motoenv.URL(t)
-	providertest.Run(t, providertest.Harness{
+	drivertest.RunConformanceTests(t, drivertest.Harness{
 		Hierarchical: true,
 		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
 			m := newMoto(t)
@@ -157,7 +157,7 @@ func TestIntegrationConformanceParameterStore(t *testing.T) {
 
 func TestIntegrationConformanceSecretsManager(t *testing.T) {
 	motoenv.URL(t)
-	providertest.Run(t, providertest.Harness{
+	drivertest.RunConformanceTests(t, drivertest.Harness{
 		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
 			m := newMoto(t)
 			for k, v := range seed {

@@ -4,12 +4,12 @@ import (
 	"testing"
 
 	"github.com/s1crets/s1crets"
-	"github.com/s1crets/s1crets/internal/providertest"
+	"github.com/s1crets/s1crets/drivertest"
 	"github.com/s1crets/s1crets/providers/memory"
 )
 
 func TestConformance(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
+	drivertest.RunConformanceTests(t, drivertest.Harness{
 		Hierarchical: true,
 		New: func(t *testing.T, seed map[string]string) (s1crets.Provider, func() int) {
 			p, err := memory.New(seed)
