@@ -51,7 +51,7 @@ func (c *Client) start(ctx context.Context, k flightKey, q driver.Query, mode lo
 		c.flights.end(k, f, res, err)
 	}
 	var ok bool
-	if ctx.Done() == nil {
+	if ctx.Done() == nil && mode != modeRefresh { // a refresh never holds up the read that started it
 		ok = c.goInline(run)
 	} else {
 		ok = c.goBackground(run)
