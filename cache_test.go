@@ -2,7 +2,7 @@ package s1crets_test
 
 import (
 	"context"
-	"runtime"
+	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,18 +13,30 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/providers/memory"
 )
 
 var ctx = context.Background()
 
+// newMem returns a memory provider on a fake clock, closed when the test
+// ends.
 func newMem(t *testing.T, seed map[string]string, opts ...s1crets.Option) (*memory.Provider, *s1crets.FakeClock) {
 	t.Helper()
 	p, err := memory.New(seed, opts...)
 	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, p.Close()) })
 	c := s1crets.NewFakeClock()
-	s1crets.SetClock(p.Cached, c)
+	s1crets.SetClock(p.Client, c)
 	return p, c
+}
+
+// newMap returns a Client over a mapStore, which accepts every Query
+// setting (the memory store refuses the version selectors).
+func newMap(t *testing.T, seed map[string]string, opts ...s1crets.Option) (*s1crets.Client, *mapStore) {
+	t.Helper()
+	s := newMapStore(seed)
+	return newClient(t, "map", s, opts...), s
 }
 
 func TestCacheTTL(t *testing.T) {
@@ -101,47 +113,47 @@ func TestCacheDisabled(t *testing.T) {
 }
 
 func TestCacheKeyHoldsOptionsNotKeyPath(t *testing.T) {
-	p, _ := newMem(t, map[string]string{"/j": `{"a":1,"b":2}`})
-	_, _ = p.Get(ctx, "/j", s1crets.KeyPath("a"))
-	_, _ = p.Get(ctx, "/j", s1crets.KeyPath("b"))
-	_, _ = p.Get(ctx, "/j")
-	assert.EqualValues(t, 1, p.Calls(), "one fetch serves every key path")
-	_, _ = p.Get(ctx, "/j", s1crets.Decrypt(false))
-	_, _ = p.Get(ctx, "/j", s1crets.VersionStage("AWSPREVIOUS"))
-	_, _ = p.Get(ctx, "/j", s1crets.VersionID("v1"))
-	assert.EqualValues(t, 4, p.Calls(), "decrypt, stage and id are part of the key")
-	_, _ = p.Get(ctx, "/j", s1crets.Decrypt(false))
-	assert.EqualValues(t, 4, p.Calls())
+	c, s := newMap(t, map[string]string{"/j": `{"a":1,"b":2}`})
+	_, _ = c.Get(ctx, "/j", s1crets.KeyPath("a"))
+	_, _ = c.Get(ctx, "/j", s1crets.KeyPath("b"))
+	_, _ = c.Get(ctx, "/j")
+	assert.EqualValues(t, 1, s.calls.Load(), "one fetch serves every key path")
+	_, _ = c.Get(ctx, "/j", s1crets.Decrypt(false))
+	_, _ = c.Get(ctx, "/j", s1crets.VersionStage("AWSPREVIOUS"))
+	_, _ = c.Get(ctx, "/j", s1crets.VersionID("v1"))
+	assert.EqualValues(t, 4, s.calls.Load(), "decrypt, stage and id are part of the key")
+	_, _ = c.Get(ctx, "/j", s1crets.Decrypt(false))
+	assert.EqualValues(t, 4, s.calls.Load())
 
-	_, _ = p.GetByPath(ctx, "/")
-	_, _ = p.GetByPath(ctx, "/", s1crets.Recursive(false))
-	_, _ = p.GetByPath(ctx, "/", s1crets.Decrypt(false))
-	assert.EqualValues(t, 7, p.Calls(), "recursive and decrypt are part of a listing's key")
+	_, _ = c.GetByPath(ctx, "/")
+	_, _ = c.GetByPath(ctx, "/", s1crets.Recursive(false))
+	_, _ = c.GetByPath(ctx, "/", s1crets.Decrypt(false))
+	assert.EqualValues(t, 7, s.calls.Load(), "recursive and decrypt are part of a listing's key")
 }
 
 func TestUpdateInvalidatesEveryVariant(t *testing.T) {
-	p, _ := newMem(t, map[string]string{"/a": "1", "/b": "x"})
+	c, s := newMap(t, map[string]string{"/a": "1", "/b": "x"})
 	for _, o := range [][]s1crets.Option{nil, {s1crets.Decrypt(false)}, {s1crets.VersionStage("S")}} {
-		v, err := p.Get(ctx, "/a", o...)
+		v, err := c.Get(ctx, "/a", o...)
 		require.NoError(t, err)
 		require.Equal(t, "1", v.Text())
 	}
-	_, _ = p.Get(ctx, "/b")
-	_, _ = p.GetByPath(ctx, "/", s1crets.Recursive(false))
-	require.NoError(t, p.Update(ctx, "/a", "2"))
-	n := p.Calls()
+	_, _ = c.Get(ctx, "/b")
+	_, _ = c.GetByPath(ctx, "/", s1crets.Recursive(false))
+	require.NoError(t, c.Update(ctx, "/a", "2"))
+	n := s.calls.Load()
 	for _, o := range [][]s1crets.Option{nil, {s1crets.Decrypt(false)}, {s1crets.VersionStage("S")}} {
-		v, err := p.Get(ctx, "/a", o...)
+		v, err := c.Get(ctx, "/a", o...)
 		require.NoError(t, err)
 		assert.Equal(t, "2", v.Text())
 	}
-	assert.Equal(t, n+3, p.Calls(), "each variant of /a was dropped")
-	m, err := p.GetByPath(ctx, "/", s1crets.Recursive(false))
+	assert.Equal(t, n+3, s.calls.Load(), "each variant of /a was dropped")
+	m, err := c.GetByPath(ctx, "/", s1crets.Recursive(false))
 	require.NoError(t, err)
 	assert.Equal(t, "2", m["/a"].Text(), "listings were dropped")
-	n = p.Calls()
-	_, _ = p.Get(ctx, "/b")
-	assert.Equal(t, n, p.Calls(), "other keys stay cached")
+	n = s.calls.Load()
+	_, _ = c.Get(ctx, "/b")
+	assert.Equal(t, n, s.calls.Load(), "other keys stay cached")
 }
 
 func TestNoCacheStoresFreshValue(t *testing.T) {
@@ -167,39 +179,9 @@ func TestErrorsAreNotCached(t *testing.T) {
 	assert.Equal(t, "now", v.Text())
 }
 
-// gated is a Backend whose fetches wait for a gate, to hold calls in flight.
-type gated struct {
-	calls   atomic.Int64
-	gate    chan struct{}
-	started chan string
-	value   atomic.Value // string
-}
-
-func (g *gated) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
-	g.calls.Add(1)
-	if g.started != nil {
-		g.started <- path
-	}
-	if path == "/slow" {
-		<-g.gate
-	}
-	return s1crets.NewValue(g.value.Load().(string)), nil
-}
-
-func (g *gated) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
-	return map[string]s1crets.Value{}, nil
-}
-
-func (g *gated) Store(ctx context.Context, path, value string) error {
-	g.value.Store(value)
-	return nil
-}
-
 func TestSingleFlight(t *testing.T) {
-	g := &gated{gate: make(chan struct{})}
-	g.value.Store("v")
-	c, err := s1crets.NewCached("gated", g, s1crets.CacheConfig{})
-	require.NoError(t, err)
+	g := newGated("v")
+	c := newClient(t, "gated", g)
 	var ready, done sync.WaitGroup
 	var wrong atomic.Int64
 	for range 1000 {
@@ -213,49 +195,47 @@ func TestSingleFlight(t *testing.T) {
 		})
 	}
 	ready.Wait()
+	h := <-g.held                     // the read is in flight
 	time.Sleep(20 * time.Millisecond) // let the goroutines reach Get; the count holds either way
-	close(g.gate)
+	close(h.release)
 	done.Wait()
 	assert.EqualValues(t, 1, g.calls.Load(), "1,000 concurrent misses make one call")
 	assert.Zero(t, wrong.Load())
 }
 
 func TestNoLockHeldOverRemoteCall(t *testing.T) {
-	g := &gated{gate: make(chan struct{}), started: make(chan string, 10)}
-	g.value.Store("v")
-	c, err := s1crets.NewCached("gated", g, s1crets.CacheConfig{})
+	g := newGated("v")
+	c := newClient(t, "gated", g)
+	_, err := c.Get(ctx, "/fast")
 	require.NoError(t, err)
-	_, err = c.Get(ctx, "/fast")
-	require.NoError(t, err)
-	<-g.started
-	go func() { _, _ = c.Get(ctx, "/slow") }()
-	<-g.started // the slow fetch is in flight
+	slow := make(chan error)
+	go func() { _, err := c.Get(ctx, "/slow"); slow <- err }()
+	h := <-g.held // the slow read is in flight
 	// While it is, hits, other misses and updates go through.
 	_, err = c.Get(ctx, "/fast")
 	require.NoError(t, err)
 	_, err = c.Get(ctx, "/other")
 	require.NoError(t, err)
-	<-g.started
 	require.NoError(t, c.Update(ctx, "/fast", "w"))
-	close(g.gate)
+	close(h.release)
+	assert.NoError(t, <-slow)
+	assert.EqualValues(t, 3, g.calls.Load())
 }
 
 func TestCancelledCallerReturnsPromptly(t *testing.T) {
-	g := &gated{gate: make(chan struct{}), started: make(chan string, 10)}
-	g.value.Store("v")
-	c, err := s1crets.NewCached("gated", g, s1crets.CacheConfig{})
-	require.NoError(t, err)
+	g := newGated("v")
+	c := newClient(t, "gated", g)
 	cctx, cancel := context.WithCancel(ctx)
 	errc := make(chan error)
 	go func() { _, err := c.Get(cctx, "/slow"); errc <- err }()
-	<-g.started
+	h := <-g.held
 	// A second caller joins the same flight with a live context.
 	resc := make(chan string)
 	go func() { v, _ := c.Get(ctx, "/slow"); resc <- v.Text() }()
 	cancel()
-	err = <-errc
+	err := <-errc
 	assert.ErrorIs(t, err, context.Canceled)
-	close(g.gate)
+	close(h.release)
 	assert.Equal(t, "v", <-resc, "the other caller still gets the value")
 	assert.EqualValues(t, 1, g.calls.Load())
 }
@@ -263,37 +243,38 @@ func TestCancelledCallerReturnsPromptly(t *testing.T) {
 func TestReadYourWritesAcrossInFlightFetch(t *testing.T) {
 	// A fetch that started before an Update must not put its old value in
 	// the cache after the Update returned.
-	g := &gated{gate: make(chan struct{}), started: make(chan string, 10)}
-	g.value.Store("old")
-	c, err := s1crets.NewCached("gated", g, s1crets.CacheConfig{})
-	require.NoError(t, err)
+	g := newGated("old")
+	c := newClient(t, "gated", g)
 	res := make(chan string)
 	go func() { v, _ := c.Get(ctx, "/slow"); res <- v.Text() }()
-	<-g.started
+	h := <-g.held // the store answered "old"; the answer is in flight
 	require.NoError(t, c.Update(ctx, "/slow", "new"))
-	// A Get after Update starts its own fetch instead of joining the old one.
-	res2 := make(chan string)
-	go func() { v, _ := c.Get(ctx, "/slow"); res2 <- v.Text() }()
-	<-g.started
-	close(g.gate)
-	<-res
-	assert.Equal(t, "new", <-res2)
+	close(h.release)
+	<-res // the flight ended after the Update
+	g.holding.Store(false)
 	v, err := c.Get(ctx, "/slow")
 	require.NoError(t, err)
-	assert.Equal(t, "new", v.Text())
-}
+	assert.Equal(t, "new", v.Text(), "the old answer was not cached")
+	assert.EqualValues(t, 2, g.calls.Load())
 
-func TestNoGoroutinePerCache(t *testing.T) {
-	runtime.GC()
-	before := runtime.NumGoroutine()
-	for range 100 {
-		p, err := memory.New(map[string]string{"/a": "1"})
-		require.NoError(t, err)
-		_, err = p.Get(ctx, "/a")
-		require.NoError(t, err)
-	}
-	runtime.GC()
-	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "100 providers created and dropped leave no goroutine")
+	// A Get after Update starts its own fetch instead of joining the one in
+	// flight.
+	g2 := newGated("old")
+	c2 := newClient(t, "gated", g2)
+	res = make(chan string)
+	go func() { v, _ := c2.Get(ctx, "/slow"); res <- v.Text() }()
+	h = <-g2.held
+	require.NoError(t, c2.Update(ctx, "/slow", "new"))
+	res2 := make(chan string)
+	go func() { v, _ := c2.Get(ctx, "/slow"); res2 <- v.Text() }()
+	h2 := <-g2.held // a second read: the Get did not join the first
+	close(h.release)
+	close(h2.release)
+	<-res
+	assert.Equal(t, "new", <-res2)
+	v, err = c2.Get(ctx, "/slow")
+	require.NoError(t, err)
+	assert.Equal(t, "new", v.Text())
 }
 
 func TestCacheConfigValidation(t *testing.T) {
@@ -303,21 +284,35 @@ func TestCacheConfigValidation(t *testing.T) {
 		_, err = s1crets.Open(ctx, "memory", s1crets.Cache(cfg))
 		assert.ErrorIs(t, err, s1crets.ErrInvalid)
 		assert.ErrorContains(t, err, "cache")
-		_, err = s1crets.NewCached("x", &gated{}, cfg)
+		_, err = s1crets.New(ctx, "x", opener(newGated("v")), s1crets.Cache(cfg))
 		assert.ErrorIs(t, err, s1crets.ErrInvalid)
 	}
-	_, err := s1crets.NewCached("x", nil, s1crets.CacheConfig{})
-	assert.ErrorIs(t, err, s1crets.ErrInvalid)
+	_, err := s1crets.New(ctx, "x", nil)
+	assert.ErrorIs(t, err, s1crets.ErrInvalid, "a nil Opener")
+	_, err = s1crets.New(ctx, "x", opener(nil))
+	assert.ErrorContains(t, err, "nil Store")
+	_, err = s1crets.New(ctx, "x", func(context.Context, driver.Config) (driver.Store, error) {
+		return nil, errors.New("no store today")
+	})
+	assert.ErrorContains(t, err, "no store today")
 }
 
 func TestCacheHitAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	p, _ := newMem(t, map[string]string{"/a": "1"})
+	p, _ := newMem(t, map[string]string{"/a": "1", "/j": `{"user":"admin"}`})
 	_, err := p.Get(ctx, "/a")
 	require.NoError(t, err)
+	_, err = p.Get(ctx, "/j")
+	require.NoError(t, err)
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = p.Get(ctx, "/a") }), "a cache hit")
+	kp := s1crets.KeyPath("user") // built once, as a program would
+	v, err := p.Get(ctx, "/j", kp)
+	require.NoError(t, err)
+	require.Equal(t, "admin", v.Text())
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = p.Get(ctx, "/j", kp) }), "a cache hit with a key path")
+	closeMemoized(t)
 	_, err = s1crets.Get(ctx, "example", "/prod/api/token")
 	require.NoError(t, err)
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = s1crets.Get(ctx, "example", "/prod/api/token") }),

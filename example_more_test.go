@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/s1crets/s1crets"
+	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/providers/memory"
 )
 
@@ -26,11 +28,18 @@ func ExampleGetMany() {
 	// true
 }
 
+// registerOnce keeps ExampleRegister from registering twice under go test
+// -count=N, which runs each example N times: Register panics on a name it
+// knows.
+var registerOnce sync.Once
+
 func ExampleRegister() {
-	// A provider package registers itself in init; here, an in-memory store
-	// named "example.register".
-	s1crets.Register("example.register", func(ctx context.Context, cfg s1crets.Config) (s1crets.Provider, error) {
-		return memory.New(map[string]string{"/k": "registered"}, s1crets.Cache(cfg.Cache))
+	// A provider package registers the Opener of its driver.Store once,
+	// from init; here, an in-memory store named "example.register".
+	registerOnce.Do(func() {
+		s1crets.Register("example.register", func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
+			return newMapStore(map[string]string{"/k": "registered"}), nil
+		})
 	})
 	v, err := s1crets.Get(context.Background(), "example.register", "/k")
 	fmt.Println(v.Text(), err)
@@ -53,23 +62,19 @@ func ExampleNewBinaryValue() {
 	// Output: true [222 173]
 }
 
-func ExampleNotFound() {
-	// A Backend marks its store's "no such secret" error, keeping it
-	// reachable.
-	storeErr := errors.New("ParameterNotFound")
-	err := s1crets.NotFound(storeErr)
-	fmt.Println(errors.Is(err, s1crets.ErrNotFound), errors.Is(err, storeErr))
-	// Output: true true
-}
-
-func ExampleParseConfig() {
-	cfg, err := s1crets.ParseConfig(s1crets.Retry(5), s1crets.Timeout(2*time.Second))
-	fmt.Println(cfg.Retry, cfg.Timeout, err)
-	_, err = s1crets.ParseConfig(s1crets.KeyPath("k"))
+func ExampleOpen_options() {
+	// Provider-level options select the instance; the defaults spelled out
+	// select the instance of the defaults. A per-call option is refused.
+	ctx := context.Background()
+	tuned, _ := s1crets.Open(ctx, "example", s1crets.Retry(5), s1crets.Timeout(2*time.Second))
+	spelled, _ := s1crets.Open(ctx, "example", s1crets.Retry(s1crets.DefaultRetry), s1crets.Timeout(s1crets.DefaultTimeout))
+	plain, _ := s1crets.Open(ctx, "example")
+	fmt.Println(tuned == plain, spelled == plain)
+	_, err := s1crets.Open(ctx, "example", s1crets.KeyPath("k"))
 	fmt.Println(err)
 	// Output:
-	// 5 2s <nil>
-	// s1crets: invalid argument: KeyPath is a per-call option: give it to Get, GetByPath, Update or PathExists, not to Open
+	// false true
+	// s1crets: open example: invalid argument: KeyPath is a per-call option: give it to Get, GetByPath, GetMany, Update or PathExists, not to Open or a constructor
 }
 
 func ExampleKeyPath() {
@@ -87,6 +92,7 @@ func ExampleDefault() {
 func ExampleNoCache() {
 	ctx := context.Background()
 	p, _ := memory.New(map[string]string{"/k": "v1"})
+	defer p.Close()
 	_, _ = p.Get(ctx, "/k")
 	p.Put("/k", "v2") // another writer; the cache still holds v1
 	cached, _ := p.Get(ctx, "/k")
@@ -98,6 +104,7 @@ func ExampleNoCache() {
 func ExampleRecursive() {
 	ctx := context.Background()
 	p, _ := memory.New(map[string]string{"/app/a": "1", "/app/sub/b": "2"})
+	defer p.Close()
 	all, _ := p.GetByPath(ctx, "/app")
 	top, _ := p.GetByPath(ctx, "/app", s1crets.Recursive(false))
 	fmt.Println(slices.Sorted(maps.Keys(all)), slices.Sorted(maps.Keys(top)))
@@ -105,16 +112,22 @@ func ExampleRecursive() {
 }
 
 // Decrypt, VersionStage, VersionID and FailOnError are for the AWS stores
-// (see providers/aws); each is part of the cache key.
+// (see providers/aws); each is part of the cache key. A store refuses those
+// that do not apply to it: the memory store has no versions.
 func ExampleDecrypt() {
 	ctx := context.Background()
 	p, _ := memory.New(map[string]string{"/k": "v"})
-	for _, o := range []s1crets.Option{s1crets.Decrypt(false), s1crets.VersionStage("AWSPREVIOUS"), s1crets.VersionID("v1")} {
-		_, _ = p.Get(ctx, "/k", o)
-	}
+	defer p.Close()
+	_, _ = p.Get(ctx, "/k")
+	_, _ = p.Get(ctx, "/k", s1crets.Decrypt(false)) // another cache entry: a read
+	_, _ = p.Get(ctx, "/k", s1crets.Decrypt(false)) // cached
 	_, _ = p.GetByPath(ctx, "/", s1crets.FailOnError(false))
 	fmt.Println(p.Calls())
-	// Output: 4
+	_, err := p.Get(ctx, "/k", s1crets.VersionStage("AWSPREVIOUS"))
+	fmt.Println(errors.Is(err, s1crets.ErrInvalid))
+	// Output:
+	// 3
+	// true
 }
 
 func ExampleRetry() {
@@ -129,6 +142,9 @@ func ExampleRetry() {
 func ExampleCache() {
 	p, err := memory.New(nil, s1crets.Cache(s1crets.CacheConfig{Size: 10, TTL: time.Minute, MaxStale: time.Hour}))
 	fmt.Println(p != nil, err)
+	if p != nil {
+		defer p.Close()
+	}
 	_, err = memory.New(nil, s1crets.Cache(s1crets.CacheConfig{Size: -1}))
 	fmt.Println(errors.Is(err, s1crets.ErrInvalid))
 	// Output:
@@ -136,9 +152,10 @@ func ExampleCache() {
 	// true
 }
 
-func ExampleCached_GetMany() {
+func ExampleClient_GetMany() {
 	ctx := context.Background()
 	p, _ := memory.New(map[string]string{"/a": `{"k":"x"}`, "/b": `{"k":"y"}`})
+	defer p.Close()
 	res, _ := p.GetMany(ctx, []string{"/a", "/b"}, s1crets.KeyPath("k"))
 	fmt.Println(res.Values["/a"].Text(), res.Values["/b"].Text(), res.Err())
 	// Output: x y <nil>

@@ -8,19 +8,20 @@ import (
 	"slices"
 
 	"github.com/s1crets/s1crets"
-	"github.com/s1crets/s1crets/providers/memory"
+	"github.com/s1crets/s1crets/driver"
 )
 
 // The examples use a provider registered as "example": an in-memory store
-// with a few secrets. With the AWS providers, the name is "aws.sm" or
-// "aws.ps" after the blank import of providers/aws.
+// with a few secrets (each instance starts with them). With the AWS
+// providers, the name is "aws.sm" or "aws.ps" after the blank import of
+// providers/aws.
 func init() {
-	s1crets.Register("example", func(ctx context.Context, cfg s1crets.Config) (s1crets.Provider, error) {
-		return memory.New(map[string]string{
+	s1crets.Register("example", func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
+		return newMapStore(map[string]string{
 			"/prod/db/root":   `{"user":"admin","password":"s3cr3t","hosts":[{"name":"db1"},{"name":"db2"}]}`,
 			"/prod/api/token": "tok-123",
 			"/prod/api/url":   "https://api.example.com",
-		}, s1crets.Cache(cfg.Cache))
+		}), nil
 	})
 }
 
@@ -56,7 +57,7 @@ func ExampleGet_default() {
 	fmt.Println(v.Text())
 	// Output:
 	// true
-	// s1crets: get memory "/prod/missing": not found
+	// s1crets: get example "/prod/missing": not found
 	// fallback
 }
 
@@ -162,34 +163,45 @@ func ExampleValue_String() {
 	// Output: [REDACTED] [REDACTED] [REDACTED] [REDACTED]
 }
 
-// staticBackend is a Backend with one secret, to show NewCached.
-type staticBackend struct{}
+// staticStore is a driver.Store with one secret, to show New.
+type staticStore struct{}
 
-func (staticBackend) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
-	if path == "/only" {
-		return s1crets.NewValue("the-one"), nil
+// errNoSuchSecret is the store's own error for a missing secret.
+var errNoSuchSecret = errors.New("no such secret")
+
+func (staticStore) Get(ctx context.Context, name string, q driver.Query) (driver.Secret, error) {
+	if name == "/only" {
+		return driver.Secret{Text: "the-one"}, nil
 	}
-	return s1crets.Value{}, s1crets.ErrNotFound
+	// A store marks its not-found errors, keeping its own error reachable.
+	return driver.Secret{}, driver.NotFound(errNoSuchSecret)
 }
 
-func (staticBackend) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
-	return map[string]s1crets.Value{"/only": s1crets.NewValue("the-one")}, nil
+func (staticStore) GetByPath(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {
+	return map[string]driver.Secret{"/only": {Text: "the-one"}}, nil
 }
 
-func (staticBackend) Store(ctx context.Context, path, value string) error {
-	return errors.New("read-only store")
+func (staticStore) Update(ctx context.Context, name, value string) (string, error) {
+	return "", errors.New("read-only store")
 }
 
-func ExampleNewCached() {
-	p, err := s1crets.NewCached("static", staticBackend{}, s1crets.CacheConfig{})
+func ExampleNew() {
+	ctx := context.Background()
+	p, err := s1crets.New(ctx, "static", func(ctx context.Context, cfg driver.Config) (driver.Store, error) {
+		return staticStore{}, nil
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	v, _ := p.Get(context.Background(), "/only")
+	defer p.Close()
+	v, _ := p.Get(ctx, "/only")
 	fmt.Println(v.Text())
-	fmt.Println(p.Update(context.Background(), "/only", "x"))
+	_, err = p.Get(ctx, "/other")
+	fmt.Println(errors.Is(err, s1crets.ErrNotFound), errors.Is(err, errNoSuchSecret))
+	fmt.Println(p.Update(ctx, "/only", "x"))
 	// Output:
 	// the-one
-	// s1crets: update static "/only": read-only store
+	// true true
+	// s1crets: update static "/only": the store refused the update; its message is withheld because it may quote the value
 }

@@ -415,6 +415,7 @@ func FuzzMemoryPaths(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer p.Close()
 		if path == "" {
 			if _, err := p.GetByPath(ctx, path); !errors.Is(err, s1crets.ErrInvalid) {
 				t.Fatalf("GetByPath of an empty path: %v", err)

@@ -1,9 +1,7 @@
 package s1crets_test
 
 import (
-	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +42,7 @@ func TestGetManyMemory(t *testing.T) {
 }
 
 func TestGetManySimpleAPI(t *testing.T) {
+	closeMemoized(t)
 	res, err := s1crets.GetMany(ctx, "example", []string{"/prod/api/token", "/prod/none"})
 	require.NoError(t, err)
 	assert.Equal(t, "tok-123", res.Values["/prod/api/token"].Text())
@@ -77,6 +76,38 @@ func TestRefreshAhead(t *testing.T) {
 	assert.EqualValues(t, 2, p.Calls(), "the refreshed entry has a new TTL")
 }
 
+// A read in the refresh window answers from the cache at once, also for a
+// caller whose context can never be cancelled: the refresh runs in the
+// background.
+func TestRefreshAheadDoesNotWait(t *testing.T) {
+	g := newGated("1")
+	c := newClient(t, "gated", g, s1crets.Cache(s1crets.CacheConfig{TTL: 10 * time.Minute, RefreshAhead: time.Minute}))
+	clk := s1crets.NewFakeClock()
+	s1crets.SetClock(c, clk)
+	g.holding.Store(false)
+	_, err := c.Get(ctx, "/slow")
+	require.NoError(t, err)
+	g.holding.Store(true)
+	g.value.Store("2")
+	clk.Advance(9*time.Minute + 30*time.Second)
+
+	got := make(chan string, 1)
+	go func() { v, _ := c.Get(ctx, "/slow"); got <- v.Text() }()
+	h := <-g.held // the refresh is in flight
+	select {
+	case v := <-got:
+		assert.Equal(t, "1", v, "the cached value, at once")
+	case <-time.After(5 * time.Second):
+		t.Error("a read in the refresh window waited for the refresh")
+	}
+	close(h.release)
+	require.Eventually(t, func() bool {
+		v, err := c.Get(ctx, "/slow")
+		return err == nil && v.Text() == "2"
+	}, 5*time.Second, time.Millisecond, "the refresh stored the new value")
+	assert.EqualValues(t, 2, g.calls.Load())
+}
+
 func TestJitter(t *testing.T) {
 	seed := map[string]string{}
 	for i := range 200 {
@@ -96,35 +127,9 @@ func TestJitter(t *testing.T) {
 	assert.Less(t, refetched, int64(160), "some entries live on")
 }
 
-// flaky is a Backend whose errors can be set, with a transient checker.
-type flaky struct {
-	mu    sync.Mutex
-	err   error
-	value string
-	calls int
-}
-
-var errThrottled = errors.New("throttled (transient)")
-
-func (f *flaky) Fetch(ctx context.Context, path string, q s1crets.Query) (s1crets.Value, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	if f.err != nil {
-		return s1crets.Value{}, f.err
-	}
-	return s1crets.NewValue(f.value), nil
-}
-func (f *flaky) FetchByPath(ctx context.Context, path string, q s1crets.Query) (map[string]s1crets.Value, error) {
-	return nil, f.err
-}
-func (f *flaky) Store(ctx context.Context, path, value string) error { return nil }
-func (f *flaky) Transient(err error) bool                            { return errors.Is(err, errThrottled) }
-
 func TestMaxStale(t *testing.T) {
 	b := &flaky{value: "v1"}
-	c, err := s1crets.NewCached("flaky", b, s1crets.CacheConfig{TTL: time.Minute, MaxStale: 10 * time.Minute})
-	require.NoError(t, err)
+	c := newClient(t, "flaky", b, s1crets.Cache(s1crets.CacheConfig{TTL: time.Minute, MaxStale: 10 * time.Minute}))
 	clk := s1crets.NewFakeClock()
 	s1crets.SetClock(c, clk)
 	v, err := c.Get(ctx, "/a")
@@ -132,43 +137,40 @@ func TestMaxStale(t *testing.T) {
 	assert.False(t, v.Stale())
 
 	clk.Advance(2 * time.Minute)
-	b.mu.Lock()
-	b.err = errThrottled
-	b.mu.Unlock()
+	b.setErr(errThrottled)
 	v, err = c.Get(ctx, "/a")
 	require.NoError(t, err, "a transient failure within MaxStale serves the stale value")
 	assert.Equal(t, "v1", v.Text())
 	assert.True(t, v.Stale(), "and says so")
-	kv, err := c.Get(ctx, "/a", s1crets.KeyPath("x"))
+	_, err = c.Get(ctx, "/a", s1crets.KeyPath("x"))
 	assert.ErrorIs(t, err, s1crets.ErrNotFound)
-	_ = kv
 
 	clk.Advance(10 * time.Minute) // 11 minutes past expiry
 	_, err = c.Get(ctx, "/a")
 	assert.ErrorIs(t, err, errThrottled, "not beyond MaxStale")
 
-	clk2 := s1crets.NewFakeClock()
 	b2 := &flaky{value: "v1"}
-	c2, _ := s1crets.NewCached("flaky", b2, s1crets.CacheConfig{TTL: time.Minute, MaxStale: 10 * time.Minute})
+	c2 := newClient(t, "flaky", b2, s1crets.Cache(s1crets.CacheConfig{TTL: time.Minute, MaxStale: 10 * time.Minute}))
+	clk2 := s1crets.NewFakeClock()
 	s1crets.SetClock(c2, clk2)
-	_, _ = c2.Get(ctx, "/a")
+	_, err = c2.Get(ctx, "/a")
+	require.NoError(t, err)
 	clk2.Advance(2 * time.Minute)
 	for _, e := range []error{s1crets.ErrNotFound, errors.New("access denied")} {
-		b2.mu.Lock()
-		b2.err = e
-		b2.mu.Unlock()
+		b2.setErr(e)
 		_, err = c2.Get(ctx, "/a")
 		assert.ErrorIs(t, err, e, "never stale for not-found or denied")
 	}
 
 	// Without MaxStale, an expired value is never served.
 	b3 := &flaky{value: "v1"}
-	c3, _ := s1crets.NewCached("flaky", b3, s1crets.CacheConfig{TTL: time.Minute})
+	c3 := newClient(t, "flaky", b3, s1crets.Cache(s1crets.CacheConfig{TTL: time.Minute}))
 	clk3 := s1crets.NewFakeClock()
 	s1crets.SetClock(c3, clk3)
-	_, _ = c3.Get(ctx, "/a")
+	_, err = c3.Get(ctx, "/a")
+	require.NoError(t, err)
 	clk3.Advance(2 * time.Minute)
-	b3.err = errThrottled
+	b3.setErr(errThrottled)
 	_, err = c3.Get(ctx, "/a")
 	assert.ErrorIs(t, err, errThrottled)
 }
@@ -178,6 +180,8 @@ func TestNewCacheOptionsValidation(t *testing.T) {
 		{RefreshAhead: -1}, {RefreshAhead: s1crets.DefaultCacheTTL}, {TTL: time.Minute, Jitter: time.Minute}, {Jitter: -1}, {MaxStale: -1},
 	} {
 		_, err := memory.New(nil, s1crets.Cache(cfg))
+		assert.ErrorIs(t, err, s1crets.ErrInvalid, "%+v", cfg)
+		_, err = s1crets.Open(ctx, "memory", s1crets.Cache(cfg))
 		assert.ErrorIs(t, err, s1crets.ErrInvalid, "%+v", cfg)
 	}
 }

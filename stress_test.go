@@ -182,6 +182,7 @@ func TestStressMemory(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p, err := memory.New(hierarchical.seed(goroutines), s1crets.Cache(cfg))
 			require.NoError(t, err)
+			defer func() { assert.NoError(t, p.Close()) }()
 			runStress(t, p, hierarchical, goroutines, iterations)
 		})
 	}
@@ -203,6 +204,7 @@ func TestStressAWS(t *testing.T) {
 		}
 		p, err := aws.NewParameterStore(ctx, aws.WithConfig(f.Config(ctx)))
 		require.NoError(t, err)
+		defer func() { assert.NoError(t, p.Close()) }()
 		runStress(t, p, hierarchical, goroutines, iterations)
 	})
 	t.Run("aws.sm", func(t *testing.T) {
@@ -215,6 +217,7 @@ func TestStressAWS(t *testing.T) {
 		}
 		p, err := aws.NewSecretsManager(ctx, aws.WithConfig(f.Config(ctx)))
 		require.NoError(t, err)
+		defer func() { assert.NoError(t, p.Close()) }()
 		runStress(t, p, l, goroutines, iterations)
 	})
 }
