@@ -19,6 +19,7 @@ import (
 	"github.com/s1crets/s1crets"
 	"github.com/s1crets/s1crets/internal/awsfake"
 	"github.com/s1crets/s1crets/providers/aws"
+	_ "github.com/s1crets/s1crets/redistier" // the Redis tier of CacheConfig.RedisURL
 )
 
 const (
@@ -120,11 +121,13 @@ func TestRedisTierWithAWS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v1", v.Text())
 	assert.Equal(t, 1, f.Calls("GetSecretValue"), "the second provider reads Redis")
+	assert.Equal(t, 2, f.Calls("GetCallerIdentity"), "each provider asks who it is, once")
 
 	require.NoError(t, a.Update(ctx, "shared/s", "v2"))
 	c := newSM(t, f, s1crets.Cache(cfg))
 	v, err = c.Get(ctx, "shared/s")
 	require.NoError(t, err)
 	assert.Equal(t, "v2", v.Text(), "Update removed the key from the shared tier")
+	assert.Equal(t, 3, f.Calls("GetCallerIdentity"), "each provider asks who it is, once")
 	assert.True(t, strings.HasPrefix(cfg.RedisPrefix, "t-"))
 }

@@ -12,18 +12,32 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// attemptClient is the HTTP client of a provider whose attempts are bounded
-// by s1crets.Timeout (see withTimeouts). It says so in the error of an
-// attempt that ran out of time, whether it waited for the headers or for
-// the rest of the body: Go's own message ("context deadline exceeded")
-// does not tell an attempt's timeout from the caller's deadline.
+// attemptClient is the HTTP client of a provider. It does two things to the
+// client it wraps:
+//
+//   - When the provider bounds attempts with s1crets.Timeout (timeout > 0,
+//     see withTimeouts), it says so in the error of an attempt that ran out
+//     of time, whether it waited for the headers or for the rest of the
+//     body: Go's own message ("context deadline exceeded") does not tell an
+//     attempt's timeout from the caller's deadline.
+//   - It hides the WriteTo method of the request body. smithy-go closes the
+//     body as soon as the answer's headers arrive, and its closed body's
+//     WriteTo returns io.EOF; net/http, which may still be draining the body
+//     after sending it, then takes that for a write error and closes the
+//     connection under the answer being read: the attempt fails with "use of
+//     closed network connection" and is made again. Read returns io.EOF
+//     after the close too, which io.Copy takes for the end of the body.
 type attemptClient struct {
 	c       awssdk.HTTPClient
-	timeout time.Duration
+	timeout time.Duration // 0: the wrapped client is the caller's own
 }
 
 // Do implements awssdk.HTTPClient.
 func (a attemptClient) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r = r.WithContext(r.Context()) // a shallow copy: the caller's request is not changed
+		r.Body = readOnlyBody{r.Body}
+	}
 	resp, err := a.c.Do(r)
 	if err != nil {
 		return resp, a.explain(r, err)
@@ -35,7 +49,7 @@ func (a attemptClient) Do(r *http.Request) (*http.Response, error) {
 // explain marks err as the attempt's timeout when it is a timeout and the
 // request's own context (the caller's) is not over.
 func (a attemptClient) explain(r *http.Request, err error) error {
-	if err == nil || err == io.EOF || r.Context().Err() != nil {
+	if err == nil || err == io.EOF || a.timeout == 0 || r.Context().Err() != nil {
 		return err
 	}
 	var ne net.Error
@@ -72,3 +86,10 @@ func (e *attemptTimeout) Error() string {
 func (e *attemptTimeout) Unwrap() error   { return e.err }
 func (e *attemptTimeout) Timeout() bool   { return true }
 func (e *attemptTimeout) Temporary() bool { return true }
+
+// readOnlyBody is a request body without the WriteTo method of the body it
+// wraps (see attemptClient).
+type readOnlyBody struct{ rc io.ReadCloser }
+
+func (b readOnlyBody) Read(p []byte) (int, error) { return b.rc.Read(p) }
+func (b readOnlyBody) Close() error               { return b.rc.Close() }

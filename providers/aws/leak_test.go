@@ -560,6 +560,8 @@ func TestLeakDiskCacheFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "LEAK-CANARY-smjson-user", v.Text())
 	assert.Zero(t, x.f.Calls("GetSecretValue"), "read from the disk tier")
+	assert.Equal(t, 1, x.f.Calls("GetCallerIdentity"), "the new provider asked who it is, once")
+	assert.Equal(t, 1, x.f.TotalCalls(), "GetCallerIdentity only: %v", x.f.Requests())
 
 	other := cfg
 	other.EncryptionKey = s1crets.CacheKey(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xa5}, 32)))
