@@ -46,6 +46,7 @@ func runGet(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	v, err := p.Get(ctx, path, f.readOptions(keys)...)
 	if err != nil {
 		return err
@@ -86,6 +87,7 @@ func runExists(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	ok, err := p.PathExists(ctx, pos[0], f.readOptions(pos[1:])...)
 	if err != nil {
 		return err
@@ -141,6 +143,7 @@ func runGetByPath(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	m, err := p.GetByPath(ctx, pos[0], f.readOptions(nil)...)
 	if err != nil {
 		return err
@@ -189,6 +192,7 @@ func runUpdate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	if err := p.Update(ctx, path, value); err != nil {
 		if value != "" {
 			err = &redactedError{err: err, secret: value}

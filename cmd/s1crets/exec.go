@@ -85,6 +85,7 @@ func runExec(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	var vars map[string]envVar
 	for _, path := range paths {
 		m, err := p.GetByPath(ctx, path, f.readOptions(nil)...)
@@ -99,6 +100,8 @@ func runExec(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+
+	_ = p.Close() // the secrets are read: hold no connection while the command runs
 
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = os.Environ()

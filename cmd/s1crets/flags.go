@@ -83,10 +83,17 @@ func (f *awsFlags) check(fs *flag.FlagSet) error {
 	return nil
 }
 
+// provider is what a command reads and writes through; the command closes
+// it when done.
+type provider interface {
+	s1crets.Provider
+	Close() error
+}
+
 // open builds the one provider of this invocation. A CLI process
 // starts with a cold cache anyway; --no-cache turns the cache off
 // altogether.
-func (f *awsFlags) open(ctx context.Context) (s1crets.Provider, error) {
+func (f *awsFlags) open(ctx context.Context) (provider, error) {
 	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(time.Duration(f.timeout))}
 	if f.region != "" {
 		opts = append(opts, aws.WithRegion(f.region))
@@ -103,9 +110,17 @@ func (f *awsFlags) open(ctx context.Context) (s1crets.Provider, error) {
 		opts = append(opts, s1crets.Cache(s1crets.CacheConfig{Disabled: true}))
 	}
 	if f.provider == aws.ParameterStoreName {
-		return aws.NewParameterStore(ctx, opts...)
+		p, err := aws.NewParameterStore(ctx, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
 	}
-	return aws.NewSecretsManager(ctx, opts...)
+	p, err := aws.NewSecretsManager(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // readOptions are the per-call options of the reads.
