@@ -63,10 +63,12 @@ func runFake(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer ps.Close()
 	sm, err := aws.NewSecretsManager(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer sm.Close()
 
 	step := func(what string, v s1crets.Value, err error) error {
 		if err != nil {
@@ -159,6 +161,7 @@ func runAWS(ctx context.Context, w io.Writer, parameter, secret string, write bo
 		if err != nil {
 			return err
 		}
+		defer ps.Close()
 		v, err := ps.Get(ctx, parameter)
 		if err != nil {
 			return err
@@ -181,6 +184,7 @@ func runAWS(ctx context.Context, w io.Writer, parameter, secret string, write bo
 		if err != nil {
 			return err
 		}
+		defer sm.Close()
 		v, err := sm.Get(ctx, secret)
 		if err != nil {
 			return err
