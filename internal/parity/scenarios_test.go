@@ -26,6 +26,7 @@ const (
 // Normalised results, for want.
 var (
 	notFound = map[string]any{"error": "not_found"}
+	invalid  = map[string]any{"error": "invalid"}
 	okNull   = map[string]any{"ok": nil}
 )
 
@@ -285,6 +286,19 @@ func scenarios() []step {
 			Ctor: opts{"sts_args": opts{"RoleArn": otherRoleARN}}},
 		step{ID: "another-region", Op: "get", API: "provider", Provider: "aws.ps", Path: "/{root}/app/plain",
 			Ctor: opts{"sts_args": opts{"aws_region": "eu-west-1"}}},
+	)
+
+	// An option of one store given to the other: the original's methods
+	// take **kwargs and ignore it; this library refuses it before any
+	// remote call. Last, so that what the original caches here is read by
+	// no later step.
+	add("not-applicable",
+		differs(step{ID: "ps-fail-on-error", Op: "get_by_path", API: "module", Provider: "aws.ps", Path: "/{root}/app/db",
+			Opts: opts{"fail_on_error": false}}, "option-not-applicable", invalid),
+		differs(step{ID: "sm-decrypt", Op: "get", API: "provider", Provider: "aws.sm", Path: "{root}/plain",
+			Opts: opts{"decrypt": false}}, "option-not-applicable", invalid),
+		differs(step{ID: "sm-recursive", Op: "get_by_path", API: "provider", Provider: "aws.sm", Path: "{root}/prod/",
+			Opts: opts{"recursive": false}}, "option-not-applicable", invalid),
 	)
 	return s
 }
