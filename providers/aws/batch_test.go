@@ -238,6 +238,90 @@ func TestValidationBeforeRemoteCall(t *testing.T) {
 	assert.NotErrorIs(t, err, s1crets.ErrInvalid)
 }
 
+// An option that does not apply to a store, or to an operation, is refused
+// with ErrInvalid before any remote call, and the message says what
+// applies; the options that apply pass.
+func TestOptionsThatDoNotApply(t *testing.T) {
+	f := newFake(t)
+	ps, sm := newPS(t, f), newSM(t, f)
+	get := func(p s1crets.Provider, path string, o ...s1crets.Option) func() error {
+		return func() error { _, err := p.Get(ctx, path, o...); return err }
+	}
+	byPath := func(p s1crets.Provider, path string, o ...s1crets.Option) func() error {
+		return func() error { _, err := p.GetByPath(ctx, path, o...); return err }
+	}
+	exists := func(p s1crets.Provider, path string, o ...s1crets.Option) func() error {
+		return func() error { _, err := p.PathExists(ctx, path, o...); return err }
+	}
+	cases := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"ps VersionStage", get(ps, "/o/p", s1crets.VersionStage("AWSPREVIOUS")), "NAME:VERSION"},
+		{"ps VersionID", get(ps, "/o/p", s1crets.VersionID("x")), "NAME:VERSION"},
+		{"ps FailOnError get", get(ps, "/o/p", s1crets.FailOnError(false)), "FailOnError does not apply to Parameter Store"},
+		{"ps FailOnError get-by-path", byPath(ps, "/o", s1crets.FailOnError(false)), "FailOnError does not apply to Parameter Store"},
+		{"ps Recursive get", get(ps, "/o/p", s1crets.Recursive(false)), "Recursive applies only to GetByPath"},
+		{"ps Recursive exists", exists(ps, "/o", s1crets.Recursive(false)), "Recursive applies only to GetByPath"},
+		{"ps many VersionStage", func() error {
+			_, err := ps.GetMany(ctx, []string{"/o/p"}, s1crets.VersionStage("AWSCURRENT"))
+			return err
+		}, "NAME:VERSION"},
+		{"sm Decrypt", get(sm, "o/s", s1crets.Decrypt(false)), "Decrypt does not apply to Secrets Manager"},
+		{"sm Recursive", byPath(sm, "o/", s1crets.Recursive(false)), "Recursive does not apply to Secrets Manager"},
+		{"sm VersionStage get-by-path", byPath(sm, "o/", s1crets.VersionStage("AWSPREVIOUS")), "AWSCURRENT version of each secret"},
+		{"sm VersionID get-by-path", byPath(sm, "o/", s1crets.VersionID("x")), "AWSCURRENT version of each secret"},
+		{"sm FailOnError get", get(sm, "o/s", s1crets.FailOnError(false)), "FailOnError applies only to GetByPath"},
+		{"sm FailOnError update", func() error { return sm.Update(ctx, "o/s", "v", s1crets.FailOnError(false)) }, "does not apply to Update"},
+	}
+	for _, c := range cases {
+		err := c.call()
+		require.Error(t, err, c.name)
+		assert.ErrorIs(t, err, s1crets.ErrInvalid, c.name)
+		assert.Contains(t, err.Error(), c.want, c.name)
+		assert.True(t, strings.HasPrefix(err.Error(), "s1crets: "), err.Error())
+	}
+	assert.Zero(t, f.TotalCalls(), "refused before any remote call: %v", f.Requests())
+
+	// What applies passes.
+	f.PutParameter(awsfake.Parameter{Name: "/o/p", Value: "v", Type: "SecureString"})
+	f.PutSecretString("o/s", "v")
+	require.NoError(t, sm.Update(ctx, "o/s", "v2"))
+	for name, call := range map[string]func() error{
+		"ps Decrypt":                 get(ps, "/o/p", s1crets.Decrypt(false)),
+		"ps Recursive get-by-path":   byPath(ps, "/o", s1crets.Recursive(false)),
+		"sm VersionStage":            get(sm, "o/s", s1crets.VersionStage("AWSPREVIOUS")),
+		"sm FailOnError get-by-path": byPath(sm, "o/", s1crets.FailOnError(false)),
+	} {
+		assert.NoError(t, call(), name)
+	}
+}
+
+// Secrets Manager names may hold "!" (the secrets that RDS manages are
+// named rds!db-...); an ARN is checked for its characters too.
+func TestSMNames(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("rds!db-0123abcd", `{"username":"admin","password":"pw"}`)
+	sm := newSM(t, f)
+	v, err := sm.Get(ctx, "rds!db-0123abcd", s1crets.KeyPath("password"))
+	require.NoError(t, err)
+	assert.Equal(t, "pw", v.Text())
+	s, ok := f.Secret("rds!db-0123abcd")
+	require.True(t, ok)
+	v, err = sm.Get(ctx, s.ARN, s1crets.KeyPath("username"), s1crets.NoCache())
+	require.NoError(t, err, s.ARN)
+	assert.Equal(t, "admin", v.Text())
+
+	calls := f.TotalCalls()
+	for _, bad := range []string{"arn:aws:secretsmanager:us-east-1:123456789012:secret:a b", "arn:aws:secretsmanager:us-east-1:123456789012:secret:a#b"} {
+		_, err = sm.Get(ctx, bad)
+		assert.ErrorIs(t, err, s1crets.ErrInvalid, bad)
+		assert.Contains(t, err.Error(), "ARN may contain only", bad)
+	}
+	assert.Equal(t, calls, f.TotalCalls(), "refused before any remote call")
+}
+
 func TestPSPathExistsReference(t *testing.T) {
 	f := newFake(t)
 	f.PutSecretString("ref/db", `{"user":"admin"}`)

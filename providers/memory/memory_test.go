@@ -1,6 +1,9 @@
 package memory_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/s1crets/s1crets"
@@ -24,4 +27,23 @@ func TestConformance(t *testing.T) {
 			return p, func() int { return int(p.Calls()) }
 		},
 	})
+}
+
+// The memory store has no versions: VersionStage and VersionID are refused
+// before the store is asked.
+func TestNoVersions(t *testing.T) {
+	p, err := memory.New(map[string]string{"/a": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, o := range []s1crets.Option{s1crets.VersionStage("AWSPREVIOUS"), s1crets.VersionID("x")} {
+		_, err := p.Get(context.Background(), "/a", o)
+		if !errors.Is(err, s1crets.ErrInvalid) || !strings.Contains(err.Error(), "memory provider") {
+			t.Errorf("got %v", err)
+		}
+	}
+	if n := p.Calls(); n != 0 {
+		t.Errorf("%d calls reached the store", n)
+	}
 }
