@@ -28,6 +28,15 @@ type Provider interface {
 // secret; with Default, that value instead of an ErrNotFound error. A cache
 // hit allocates nothing, with or without a KeyPath.
 func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
+	if len(opts) == 0 && path != "" { // the hot path: a few loads, nothing to parse
+		if v, kind := c.mem.value(cacheKey{path: path}); kind == hitOK {
+			return v, nil
+		}
+	}
+	return c.get(ctx, path, opts)
+}
+
+func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, error) {
 	var o options
 	k := cacheKey{path: path} // variant 0 is the default Query
 	if len(opts) == 0 {
