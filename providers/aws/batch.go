@@ -3,11 +3,13 @@ package aws
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
@@ -31,7 +33,7 @@ func chunks(names []string, n int) [][]string {
 
 // GetMany reads parameters with GetParameters, 10 names a call; names
 // under ReferencePrefix go through Get, for the walk. Answers are matched
-// to the names as asked: by name or ARN, and version selector.
+// to the names as asked (see matchParameter).
 func (p *parameterStore) GetMany(ctx context.Context, names []string, q driver.Query) (map[string]driver.Secret, map[string]error, error) {
 	found := make(map[string]driver.Secret, len(names))
 	failed := map[string]error{}
@@ -48,29 +50,84 @@ func (p *parameterStore) GetMany(ctx context.Context, names []string, q driver.Q
 		}
 		plain = append(plain, n)
 	}
-	for _, chunk := range chunks(plain, getParametersSize) {
+	for _, chunk := range distinctChunks(plain, getParametersSize, parameterOf) {
 		in := &ssm.GetParametersInput{Names: chunk, WithDecryption: &q.Decrypt}
 		out, err := renewing(p.creds, func() (*ssm.GetParametersOutput, error) { return p.client.GetParameters(ctx, in) })
 		if err != nil {
 			return nil, nil, mapError(err)
 		}
-		answers := make(map[[2]string]driver.Secret, 2*len(out.Parameters))
-		for _, param := range out.Parameters {
-			name, sel := awssdk.ToString(param.Name), awssdk.ToString(param.Selector)
-			sec := driver.Secret{Name: name, Text: awssdk.ToString(param.Value)}
-			answers[[2]string{name, sel}] = sec
+		answers := make(map[string]*types.Parameter, 2*len(out.Parameters))
+		for i := range out.Parameters {
+			param := &out.Parameters[i]
+			answers[parameterOf(awssdk.ToString(param.Name))] = param
 			if arn := awssdk.ToString(param.ARN); arn != "" {
-				answers[[2]string{arn, sel}] = sec
+				answers[parameterOf(arn)] = param
 			}
 		}
 		for _, n := range chunk {
-			base, sel := splitSelector(n)
-			if sec, ok := answers[[2]string{base, sel}]; ok {
-				found[n] = sec
+			if param := answers[parameterOf(n)]; param != nil && matchParameter(n, param) {
+				found[n] = driver.Secret{Name: awssdk.ToString(param.Name), Text: awssdk.ToString(param.Value)}
 			}
 		}
 	}
 	return found, failed, nil
+}
+
+// parameterOf names the parameter that n (a name or an ARN, with or without
+// a selector) reads, for matching answers to names: "/a", "a",
+// "/a:3" and ".../parameter/a" are all "a". It conflates "a" and "/a",
+// which only puts them in separate calls.
+func parameterOf(n string) string {
+	base, _ := splitSelector(n)
+	if strings.HasPrefix(base, "arn:") {
+		if i := strings.Index(base, ":parameter/"); i >= 0 {
+			return base[i+len(":parameter/"):]
+		}
+		return base
+	}
+	return strings.TrimPrefix(base, "/")
+}
+
+// distinctChunks splits names into chunks of at most n in which no two
+// names have the same key. Each call of GetParameters then asks for a
+// parameter once, so that its answer belongs to one name, even from an
+// emulator that leaves out the answer's Selector (moto does): "/a" and
+// "/a:1" in one call would come back as two answers named "/a", and the
+// older value could be taken for the current one.
+func distinctChunks(names []string, n int, key func(string) string) [][]string {
+	var out [][]string
+	var keys []map[string]bool
+	for _, name := range names {
+		k := key(name)
+		i := 0
+		for ; i < len(out); i++ {
+			if len(out[i]) < n && !keys[i][k] {
+				break
+			}
+		}
+		if i == len(out) {
+			out = append(out, nil)
+			keys = append(keys, map[string]bool{})
+		}
+		out[i] = append(out[i], name)
+		keys[i][k] = true
+	}
+	return out
+}
+
+// matchParameter reports whether param, the answer for the parameter that
+// name reads, is the version that name asks for: the answer's Selector,
+// when it has one, is name's; a version number in name is the answer's
+// Version.
+func matchParameter(name string, param *types.Parameter) bool {
+	_, sel := splitSelector(name)
+	if got := awssdk.ToString(param.Selector); got != "" && got != sel {
+		return false
+	}
+	if v, err := strconv.ParseInt(strings.TrimPrefix(sel, ":"), 10, 64); err == nil && sel != "" && param.Version != 0 {
+		return param.Version == v
+	}
+	return true
 }
 
 // splitSelector splits "NAME:VERSION" or "NAME:LABEL" (and the same after

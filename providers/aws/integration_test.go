@@ -169,6 +169,55 @@ func TestIntegrationConformanceSecretsManager(t *testing.T) {
 	})
 }
 
+// Version selectors, labels and ARNs, through GetMany (GetParameters) and
+// Get (GetParameter), against moto's answers: a selector's version never
+// stands in for the current one, and an Update by name reaches what was
+// read by ARN.
+func TestIntegrationPSSelectorsAndARNs(t *testing.T) {
+	m := newMoto(t)
+	m.putParam(t, ssm.PutParameterInput{Name: awssdk.String("/sel/a"), Value: awssdk.String("one"), Type: ssmtypes.ParameterTypeSecureString})
+	m.putParam(t, ssm.PutParameterInput{Name: awssdk.String("/sel/a"), Value: awssdk.String("two"), Type: ssmtypes.ParameterTypeSecureString})
+	m.putParam(t, ssm.PutParameterInput{Name: awssdk.String("/sel/b"), Value: awssdk.String("b1")})
+	_, err := m.ssm.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{
+		Name: awssdk.String("/sel/a"), ParameterVersion: awssdk.Int64(1), Labels: []string{"old"},
+	})
+	require.NoError(t, err)
+	arnOf := func(name string) string {
+		out, err := m.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: awssdk.String(name)})
+		require.NoError(t, err)
+		return awssdk.ToString(out.Parameter.ARN)
+	}
+	arnA, arnB := arnOf("/sel/a"), arnOf("/sel/b")
+	p, c := m.newPS(t)
+
+	res, err := p.GetMany(ctx, []string{"/sel/a:1"})
+	require.NoError(t, err)
+	require.NoError(t, res.Err())
+	assert.Equal(t, "one", res.Values["/sel/a:1"].Text())
+	v, err := p.Get(ctx, "/sel/a")
+	require.NoError(t, err)
+	assert.Equal(t, "two", v.Text(), "Get after GetMany of /sel/a:1 returns the current version")
+
+	res, err = p.GetMany(ctx, []string{"/sel/a:old", arnB, "/sel/b", "/sel/a:9"})
+	require.NoError(t, err)
+	assert.Equal(t, "one", res.Values["/sel/a:old"].Text())
+	assert.Equal(t, "b1", res.Values[arnB].Text(), "GetMany by ARN finds the parameter")
+	assert.Equal(t, "b1", res.Values["/sel/b"].Text())
+	assert.Equal(t, []string{"/sel/a:9"}, res.Missing)
+	assert.Equal(t, 3, c.Calls("GetParameters"), "a parameter once a call (moto leaves out the answers' Selector)")
+
+	v, err = p.Get(ctx, arnA)
+	require.NoError(t, err)
+	assert.Equal(t, "two", v.Text())
+	require.NoError(t, p.Update(ctx, "/sel/a", "three"))
+	v, err = p.Get(ctx, arnA)
+	require.NoError(t, err)
+	assert.Equal(t, "three", v.Text(), "Update by name reaches the value cached by ARN")
+	v, err = p.Get(ctx, "/sel/a:1")
+	require.NoError(t, err)
+	assert.Equal(t, "one", v.Text())
+}
+
 // Row 3: GetParameter with WithDecryption, decrypt in the cache key,
 // ErrNotFound or Default.
 func TestIntegrationPSDecrypt(t *testing.T) {
