@@ -212,8 +212,8 @@ func TestLeakErrors(t *testing.T) {
 	// An AWS message that echoes the value passed to Update, as some
 	// ValidationException messages do ("Value '...' at 'value' failed ...").
 	echoes := awsfake.Fault{Code: "ValidationException", Message: "1 validation error detected: Value '" + leakUpdate2 + "' at 'value' failed to satisfy constraint"}
-	// The message of the error is scrubbed; the SDK's error, reachable with
-	// errors.As, keeps AWS's text as it is.
+	// Update withholds AWS's message and names its code; the SDK's error,
+	// reachable with errors.As, keeps AWS's text as it is.
 	x.f.FailNext("PutParameter", 1, echoes)
 	echoed := []error{x.ps.Update(ctx, "/leak/ps", leakUpdate2)}
 	x.f.FailNext("PutSecretValue", 1, echoes)
@@ -223,6 +223,9 @@ func TestLeakErrors(t *testing.T) {
 		var ae smithy.APIError
 		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, "ValidationException", ae.ErrorCode())
+		assert.Equal(t, echoes.Message, ae.ErrorMessage())
+		assert.Contains(t, err.Error(), "(ValidationException)")
+		assert.Contains(t, err.Error(), "withheld")
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 			assertNoLeak(t, "echoed Update error "+verb, fmt.Sprintf(verb, err))
 		}
