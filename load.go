@@ -107,6 +107,9 @@ func (c *Client) loadList(ctx context.Context, k cacheKey, q driver.Query, noCac
 // refresh reloads the value k in the background, for refresh-ahead. It
 // shares its flight with the reads that miss meanwhile.
 func (c *Client) refresh(ctx context.Context, k cacheKey, q driver.Query) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	c.start(ctx, flightKey{key: k, gen: c.mem.generation()}, q, modeRefresh)
 }
 

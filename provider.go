@@ -29,7 +29,11 @@ type Provider interface {
 // hit allocates nothing, with or without a KeyPath.
 func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
 	if len(opts) == 0 && path != "" { // the hot path: a few loads, nothing to parse
-		if v, kind := c.mem.value(cacheKey{path: path}); kind == hitOK {
+		k := cacheKey{path: path}
+		if v, kind := c.mem.value(k); kind != miss {
+			if kind == hitDue {
+				c.refresh(ctx, k, defaultQuery)
+			}
 			return v, nil
 		}
 	}
