@@ -413,8 +413,8 @@ func lookupKeys(p *payload, keys []string) (*payload, *lookupMiss) {
 				return lookupFanOut(p, keys[:i], keys[i:])
 			}
 			if idx >= len(p.elems) {
-				return nil, newLookupMiss(keys[:i], "index %q out of range", k,
-					fmt.Sprintf("the array has %d elements", len(p.elems)))
+				return nil, newLookupMiss(keys[:i], "index %q not found", k,
+					fmt.Sprintf("out of range, the array has %d elements", len(p.elems)))
 			}
 			p = p.elems[idx]
 		default:

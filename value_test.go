@@ -3,8 +3,10 @@ package s1crets_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -468,4 +470,202 @@ func TestNewValueDeepDocumentIsLinear(t *testing.T) {
 	mid, err := v.Lookup(keys[:2*depth-2]...)
 	require.NoError(t, err)
 	assert.Equal(t, `{"k":["leaf"]}`, mid.Text())
+}
+
+func TestLookupErrors(t *testing.T) {
+	v := s1crets.NewValue(`{"db":{"user":"admin","port":5432,"on":true,"none":null},` +
+		`"hosts":[{"name":"h0"},{"name":"h1"},{"port":3}],"nums":[1,2,3],"grid":[[{"x":1}],[{"y":2}]]}`)
+	str, err := v.Lookup("db", "user")
+	require.NoError(t, err)
+	cases := []struct {
+		v    s1crets.Value
+		keys []string
+		want string
+	}{
+		{v, []string{"port"}, `s1crets: lookup: key "port" not found at the top level`},
+		{v, []string{"db", "pass"}, `s1crets: lookup: key "pass" not found at "db"`},
+		{v, []string{"db", "user", "x"}, `s1crets: lookup: key "x" not found at "db/user": that is a string, not an object or array`},
+		{v, []string{"db", "port", "0"}, `s1crets: lookup: key "0" not found at "db/port": that is a number, not an object or array`},
+		{v, []string{"db", "on", "x"}, `s1crets: lookup: key "x" not found at "db/on": that is a boolean, not an object or array`},
+		{v, []string{"db", "none", "x"}, `s1crets: lookup: key "x" not found at "db/none": that is a null, not an object or array`},
+		{v, []string{"hosts", "7"}, `s1crets: lookup: index "7" not found at "hosts": out of range, the array has 3 elements`},
+		{v, []string{"hosts", "3", "name"}, `s1crets: lookup: index "3" not found at "hosts": out of range, the array has 3 elements`},
+		{v, []string{"hosts", "name"}, `s1crets: lookup: key "name" not found at "hosts/2" ` +
+			`("name" is not an array index, so the rest of the key path applies to every element of "hosts")`},
+		{v, []string{"hosts", "-1"}, `s1crets: lookup: key "-1" not found at "hosts/0" ` +
+			`("-1" is not an array index, so the rest of the key path applies to every element of "hosts")`},
+		{v, []string{"nums", "x"}, `s1crets: lookup: key "x" not found at "nums/0": that is a number, not an object or array ` +
+			`("x" is not an array index, so the rest of the key path applies to every element of "nums")`},
+		{v, []string{"grid", "x"}, `s1crets: lookup: key "x" not found at "grid/1/0" ` +
+			`("x" is not an array index, so the rest of the key path applies to every element of "grid/1")`},
+		{v, []string{"grid", "0", "x", "z"}, `s1crets: lookup: key "z" not found at "grid/0/0/x": that is a number, not an object or array ` +
+			`("x" is not an array index, so the rest of the key path applies to every element of "grid/0")`},
+		{str, []string{"x"}, `s1crets: lookup: key "x" not found: the secret is plain text, not a JSON object or array`},
+		{s1crets.NewValue("hunter2"), []string{"x"}, `s1crets: lookup: key "x" not found: the secret is plain text, not a JSON object or array`},
+		{s1crets.NewBinaryValue([]byte("{}")), []string{"x"}, `s1crets: lookup: key "x" not found: the secret is binary, not a JSON object or array`},
+		{s1crets.Value{}, []string{"x"}, `s1crets: lookup: key "x" not found: the secret is plain text, not a JSON object or array`},
+		{s1crets.NewValue("[]"), []string{"0"}, `s1crets: lookup: index "0" not found at the top level: out of range, the array has 0 elements`},
+		{s1crets.NewValue("12"), []string{"x"}, `s1crets: lookup: key "x" not found at the top level: that is a number, not an object or array`},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.keys, "/"), func(t *testing.T) {
+			_, err := c.v.Lookup(c.keys...)
+			require.Error(t, err)
+			assert.EqualError(t, err, c.want)
+			assert.ErrorIs(t, err, s1crets.ErrNotFound)
+			var se *s1crets.Error
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, "lookup", se.Op)
+			assert.Empty(t, se.Provider)
+			assert.Empty(t, se.Path)
+		})
+	}
+}
+
+type textFail struct{}
+
+// UnmarshalText fails quoting its input, as some unmarshalers do.
+func (*textFail) UnmarshalText(b []byte) error { return fmt.Errorf("bad %s", b) }
+
+type jsonFail struct{}
+
+// UnmarshalJSON fails quoting its input, with a type error that names it.
+func (*jsonFail) UnmarshalJSON(b []byte) error {
+	return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[int](), Field: "f"}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	v := s1crets.NewValue(`{"user":"admin","port":5432,"nested":{"deep":{"pw":"x"}},"list":[1,"two"]}`)
+	str, err := v.Lookup("user")
+	require.NoError(t, err)
+	type nested struct {
+		Nested struct {
+			Deep struct {
+				PW int `json:"pw"`
+			} `json:"deep"`
+		} `json:"nested"`
+	}
+	cases := []struct {
+		name string
+		v    s1crets.Value
+		dst  any
+		want string
+	}{
+		{"nil", v, nil, "s1crets: decode: Decode needs a non-nil pointer, got nil"},
+		{"nil pointer", v, (*int)(nil), "s1crets: decode: Decode needs a non-nil pointer, got a nil *int"},
+		{"not a pointer", v, 5, "s1crets: decode: Decode needs a non-nil pointer, got int"},
+		{"field", v, new(struct {
+			Port string `json:"port"`
+		}), `s1crets: decode: cannot decode a JSON number into field "port" of type string`},
+		{"nested field", v, new(nested), `s1crets: decode: cannot decode a JSON string into field "nested.deep.pw" of type int`},
+		{"element", v, new(struct{ List []int }), `s1crets: decode: cannot decode a JSON string into field "List" of type int`},
+		{"root", v, new([]string), `s1crets: decode: cannot decode a JSON object into []string`},
+		{"overflow", v, new(struct{ Port uint8 }), `s1crets: decode: cannot decode a JSON number into field "Port" of type uint8`},
+		{"plain text", s1crets.NewValue("hunter2"), new(any), "s1crets: decode: the secret is plain text, not JSON"},
+		{"string found by Lookup", str, new(any), "s1crets: decode: the secret is plain text, not JSON"},
+		{"binary", s1crets.NewBinaryValue([]byte("{}")), new(any), "s1crets: decode: the secret is binary, not JSON"},
+		{"zero", s1crets.Value{}, new(any), "s1crets: decode: the secret is plain text, not JSON"},
+		{"string tag", v, new(struct {
+			User int `json:"user,string"`
+		}), "s1crets: decode: cannot decode the secret into *struct { User int \"json:\\\"user,string\\\"\" }"},
+		{"text unmarshaler", v, new(struct{ User textFail }), "s1crets: decode: cannot decode the secret into *struct { User s1crets_test.textFail }"},
+		{"custom type error", v, new(jsonFail), `s1crets: decode: cannot decode a JSON value into field "f" of type int`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.v.Decode(c.dst)
+			require.Error(t, err)
+			assert.EqualError(t, err, c.want)
+			assert.NotContains(t, err.Error(), "%!")
+			assert.ErrorIs(t, err, s1crets.ErrInvalid)
+			var se *s1crets.Error
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, "decode", se.Op)
+		})
+	}
+}
+
+// No error of Lookup or Decode quotes a secret: not whole, not a piece.
+func TestValueErrorsDoNotLeak(t *testing.T) {
+	secrets := []string{"hunter2-xyz", "Zq9#vX-77kW", "73195573195", "4242-4242-1337", "c2VjcmV0LXNlY3JldA"}
+	doc := `{"user":"hunter2-xyz","pin":73195573195,"list":["hunter2-xyz",73195573195,true],` +
+		`"nested":{"deep":{"pw":"Zq9#vX-77kW"}},"card":"4242-4242-1337","b64":"c2VjcmV0LXNlY3JldA!",` +
+		`"objs":[{"pw":"Zq9#vX-77kW"},{"pw":"hunter2-xyz","n":73195573195}]}`
+	v := s1crets.NewValue(doc)
+	values := map[string]s1crets.Value{
+		"json": v, "plain": s1crets.NewValue("hunter2-xyz"), "binary": s1crets.NewBinaryValue([]byte("Zq9#vX-77kW")),
+		"number": s1crets.NewValue("73195573195"), "string": s1crets.NewValue(`"hunter2-xyz"`),
+	}
+	var errs []error
+	try := func(err error) {
+		t.Helper()
+		require.Error(t, err)
+		errs = append(errs, err)
+	}
+	for _, keys := range [][]string{
+		{"user", "x"}, {"pin", "x"}, {"list", "x"}, {"list", "9"}, {"list", "0", "x"}, {"list", "-1"},
+		{"nested", "deep", "pw", "x"}, {"nested", "nope"}, {"objs", "n"}, {"objs", "pw", "x"}, {"card", "0"},
+	} {
+		_, err := v.Lookup(keys...)
+		try(err)
+	}
+	for name, x := range values {
+		if name != "json" {
+			_, err := x.Lookup("x")
+			try(err)
+		}
+	}
+	for _, dst := range []any{
+		new(struct{ User int }), new(struct{ Pin string }), new(struct{ Pin uint8 }), new(struct{ Pin bool }),
+		new(struct{ List []int }), new(struct{ List []string }), new(struct{ List [3]float32 }),
+		new(struct {
+			User int `json:"user,string"`
+		}),
+		new(struct {
+			Pin int `json:"pin,string"`
+		}),
+		new(struct {
+			Card json.Number `json:"card"`
+		}),
+		new(struct {
+			B64 []byte `json:"b64"`
+		}),
+		new(struct{ User textFail }), new(struct{ Objs []jsonFail }), new(jsonFail), new(map[string]int),
+		new(map[string]string), new([]any), new(int), new(string), nil, 5, (*int)(nil),
+		new(struct {
+			Nested struct{ Deep struct{ PW float64 } }
+		}),
+	} {
+		for _, x := range values {
+			if err := x.Decode(dst); err != nil { // some fit: the string value into *string
+				errs = append(errs, err)
+			}
+		}
+	}
+	require.Greater(t, len(errs), 100)
+	// Words of the messages that share a piece with a secret ("nter").
+	const vocabulary = "interface pointer"
+	for _, err := range errs {
+		msg := err.Error()
+		assert.True(t, strings.HasPrefix(msg, "s1crets: "), "%q", msg)
+		var se *s1crets.Error
+		assert.ErrorAs(t, err, &se, "%q", msg)
+		outs := []string{msg, fmt.Sprint(err), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err),
+			fmt.Sprintf("%s %q", err, err)}
+		for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+			outs = append(outs, e.Error(), fmt.Sprintf("%#v", e))
+		}
+		for _, out := range outs {
+			for _, s := range secrets {
+				for i := 0; i+4 <= len(s); i++ {
+					if strings.Contains(vocabulary, s[i:i+4]) {
+						continue
+					}
+					if !assert.NotContains(t, out, s[i:i+4], "a piece of %q in the error", s) {
+						return
+					}
+				}
+			}
+		}
+	}
 }
