@@ -64,10 +64,8 @@ const (
 	jsonArray
 )
 
-var valueKindNames = [...]string{
-	textValue: "plain text", binaryValue: "binary", jsonString: "string", jsonNumber: "number",
-	jsonBool: "boolean", jsonNull: "null", jsonObject: "object", jsonArray: "array",
-}
+// scalarPhrases name the JSON nodes a key path cannot go into.
+var scalarPhrases = [...]string{jsonString: "a string", jsonNumber: "a number", jsonBool: "a boolean", jsonNull: "null"}
 
 // payload is what a Value points to. It never changes once built, except
 // for the text of a container node below the root, which is encoded on
@@ -355,16 +353,13 @@ func jsonKind(s string) string {
 }
 
 func (v Value) kindName() string {
-	p := v.payload()
-	switch {
-	case p == nil:
-		return valueKindNames[textValue]
-	case p.isJSON:
+	switch p := v.payload(); {
+	case p != nil && p.binary:
+		return "binary"
+	case p != nil && p.isJSON:
 		return "JSON"
-	case p.kind == jsonString:
-		return valueKindNames[textValue] // a JSON string found by Lookup reads as plain text
-	default:
-		return valueKindNames[p.kind]
+	default: // also a JSON string found by Lookup, which reads as plain text
+		return "plain text"
 	}
 }
 
@@ -404,7 +399,7 @@ func lookupKeys(p *payload, keys []string) (*payload, *lookupMiss) {
 		case jsonObject:
 			c, ok := p.members[k]
 			if !ok {
-				return nil, newLookupMiss(keys[:i], "key %q not found", k, "")
+				return nil, newLookupMiss(keys[:i], "key", k, "")
 			}
 			p = c
 		case jsonArray:
@@ -413,13 +408,12 @@ func lookupKeys(p *payload, keys []string) (*payload, *lookupMiss) {
 				return lookupFanOut(p, keys[:i], keys[i:])
 			}
 			if idx >= len(p.elems) {
-				return nil, newLookupMiss(keys[:i], "index %q not found", k,
+				return nil, newLookupMiss(keys[:i], "index", k,
 					fmt.Sprintf("out of range, the array has %d elements", len(p.elems)))
 			}
 			p = p.elems[idx]
 		default:
-			return nil, newLookupMiss(keys[:i], "key %q not found", k,
-				"that is "+withArticle(valueKindNames[p.kind])+", not an object or array")
+			return nil, newLookupMiss(keys[:i], "key", k, "that is "+scalarPhrases[p.kind]+", not an object or array")
 		}
 	}
 	return p, nil
@@ -472,7 +466,7 @@ func jsonArrayIndex(key string) (int, bool) {
 // part of the secret.
 type lookupMiss struct {
 	at     []string // the keys and indices followed to where it failed
-	head   string   // format of what failed, with the key: `key %q not found`
+	what   string   // "key", or "index" for an index out of range
 	key    string
 	reason string // why, or ""
 	// fanned: the failure is inside a fan-out of fanKey over the array at
@@ -482,8 +476,8 @@ type lookupMiss struct {
 	fanAt  int
 }
 
-func newLookupMiss(at []string, head, key, reason string) *lookupMiss {
-	return &lookupMiss{at: append([]string(nil), at...), head: head, key: key, reason: reason}
+func newLookupMiss(at []string, what, key, reason string) *lookupMiss {
+	return &lookupMiss{at: append([]string(nil), at...), what: what, key: key, reason: reason}
 }
 
 func (m *lookupMiss) prepend(prefix []string) {
@@ -494,9 +488,7 @@ func (m *lookupMiss) prepend(prefix []string) {
 // message reads like `key "port" not found at "db"`.
 func (m *lookupMiss) message() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, m.head, m.key)
-	b.WriteString(" at ")
-	b.WriteString(keyPathName(m.at))
+	fmt.Fprintf(&b, "%s %q not found at %s", m.what, m.key, keyPathName(m.at))
 	if m.reason != "" {
 		b.WriteString(": ")
 		b.WriteString(m.reason)
@@ -513,13 +505,6 @@ func keyPathName(at []string) string {
 		return "the top level"
 	}
 	return strconv.Quote(strings.Join(at, "/"))
-}
-
-func withArticle(noun string) string {
-	if strings.IndexByte("aeiou", noun[0]) >= 0 {
-		return "an " + noun
-	}
-	return "a " + noun
 }
 
 // String returns [Redacted].

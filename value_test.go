@@ -487,7 +487,7 @@ func TestLookupErrors(t *testing.T) {
 		{v, []string{"db", "user", "x"}, `s1crets: lookup: key "x" not found at "db/user": that is a string, not an object or array`},
 		{v, []string{"db", "port", "0"}, `s1crets: lookup: key "0" not found at "db/port": that is a number, not an object or array`},
 		{v, []string{"db", "on", "x"}, `s1crets: lookup: key "x" not found at "db/on": that is a boolean, not an object or array`},
-		{v, []string{"db", "none", "x"}, `s1crets: lookup: key "x" not found at "db/none": that is a null, not an object or array`},
+		{v, []string{"db", "none", "x"}, `s1crets: lookup: key "x" not found at "db/none": that is null, not an object or array`},
 		{v, []string{"hosts", "7"}, `s1crets: lookup: index "7" not found at "hosts": out of range, the array has 3 elements`},
 		{v, []string{"hosts", "3", "name"}, `s1crets: lookup: index "3" not found at "hosts": out of range, the array has 3 elements`},
 		{v, []string{"hosts", "name"}, `s1crets: lookup: key "name" not found at "hosts/2" ` +
