@@ -68,24 +68,30 @@ const (
 var scalarPhrases = [...]string{jsonString: "a string", jsonNumber: "a number", jsonBool: "a boolean", jsonNull: "null"}
 
 // payload is what a Value points to. It never changes once built, except
-// for the text of a container node below the root, which is encoded on
-// first use, under once.
+// for the text of an object or array below the root (lazy), which is
+// encoded on first use.
 type payload struct {
-	text   string // the secret as text; for binary secrets, empty; see lazy
-	bin    []byte // the secret bytes when binary
-	binary bool
-	// isJSON: text is a JSON document and json holds it decoded. False for
-	// a JSON string below the root, which reads as plain text.
+	text string // the secret as text; for binary secrets, empty; see lazy
+	bin  []byte // the secret bytes when binary
+	// json is the decoded document or node (json.Number for numbers) when
+	// isJSON, shared with the root's tree.
+	json any
+	tree *jsonContainer // for an object or array, its members or elements
+	// isJSON: text is a JSON document. False for a JSON string below the
+	// root, which reads as plain text.
 	isJSON bool
-	json   any // the decoded node (json.Number for numbers), shared with the root's tree
+	binary bool
 	kind   valueKind
-	// lazy: text is empty until once has encoded json into it (container
-	// nodes below the root).
-	lazy bool
-	once sync.Once
+	lazy   bool // text is empty: tree encodes json on first use
+}
 
+// jsonContainer is what an object or array node holds beyond a payload: a
+// separate struct, so that a plain secret's payload stays small.
+type jsonContainer struct {
 	members map[string]*payload // jsonObject: each member, already a payload
 	elems   []*payload          // jsonArray: each element, already a payload
+	once    sync.Once           // guards text
+	text    string              // the compact JSON of a lazy payload
 }
 
 // Payloads of the JSON literals below the root, shared by every document.
@@ -106,7 +112,7 @@ func NewValue(text string) Value {
 		if dec.Decode(&v) == nil {
 			if _, err := dec.Token(); err == io.EOF { // nothing after the document
 				p := &payload{text: text, isJSON: true, json: v}
-				p.kind, p.members, p.elems = jsonChildren(v)
+				p.kind, p.tree = jsonChildren(v)
 				return wrap(p)
 			}
 		}
@@ -137,28 +143,28 @@ func looksLikeJSON(s string) bool {
 
 // jsonChildren returns the kind of the decoded node x and, for an object
 // or an array, the payloads of its members or elements.
-func jsonChildren(x any) (valueKind, map[string]*payload, []*payload) {
+func jsonChildren(x any) (valueKind, *jsonContainer) {
 	switch x := x.(type) {
 	case map[string]any:
 		m := make(map[string]*payload, len(x))
 		for k, e := range x {
 			m[k] = jsonNode(e)
 		}
-		return jsonObject, m, nil
+		return jsonObject, &jsonContainer{members: m}
 	case []any:
 		s := make([]*payload, len(x))
 		for i, e := range x {
 			s[i] = jsonNode(e)
 		}
-		return jsonArray, nil, s
+		return jsonArray, &jsonContainer{elems: s}
 	case string:
-		return jsonString, nil, nil
+		return jsonString, nil
 	case json.Number:
-		return jsonNumber, nil, nil
+		return jsonNumber, nil
 	case bool:
-		return jsonBool, nil, nil
+		return jsonBool, nil
 	default:
-		return jsonNull, nil, nil
+		return jsonNull, nil
 	}
 }
 
@@ -183,7 +189,7 @@ func jsonNode(x any) *payload {
 		return nullPayload
 	}
 	p := &payload{isJSON: true, lazy: true, json: x}
-	p.kind, p.members, p.elems = jsonChildren(x)
+	p.kind, p.tree = jsonChildren(x)
 	return p
 }
 
@@ -191,21 +197,22 @@ func jsonNode(x any) *payload {
 // first use.
 func (p *payload) str() string {
 	if p.lazy {
-		p.once.Do(p.encode)
+		p.tree.once.Do(func() { p.tree.text = compactJSON(p.json) })
+		return p.tree.text
 	}
 	return p.text
 }
 
-// encode sets the text of a container node to its compact JSON: object
-// keys sorted, and no HTML escaping (a secret's "&" stays "&").
-func (p *payload) encode() {
+// compactJSON encodes a decoded node: object keys sorted, and no HTML
+// escaping (a secret's "&" stays "&").
+func compactJSON(x any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p.json); err != nil { // decoded JSON always encodes
+	if err := enc.Encode(x); err != nil { // decoded JSON always encodes
 		panic("s1crets: re-encoding decoded JSON failed")
 	}
-	p.text = strings.TrimSuffix(b.String(), "\n")
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Text returns the secret as text. For a binary secret it returns the bytes
@@ -397,7 +404,7 @@ func lookupKeys(p *payload, keys []string) (*payload, *lookupMiss) {
 	for i, k := range keys {
 		switch p.kind {
 		case jsonObject:
-			c, ok := p.members[k]
+			c, ok := p.tree.members[k]
 			if !ok {
 				return nil, newLookupMiss(keys[:i], "key", k, "")
 			}
@@ -407,11 +414,11 @@ func lookupKeys(p *payload, keys []string) (*payload, *lookupMiss) {
 			if !ok {
 				return lookupFanOut(p, keys[:i], keys[i:])
 			}
-			if idx >= len(p.elems) {
+			if idx >= len(p.tree.elems) {
 				return nil, newLookupMiss(keys[:i], "index", k,
-					fmt.Sprintf("out of range, the array has %d elements", len(p.elems)))
+					fmt.Sprintf("out of range, the array has %d elements", len(p.tree.elems)))
 			}
-			p = p.elems[idx]
+			p = p.tree.elems[idx]
 		default:
 			return nil, newLookupMiss(keys[:i], "key", k, "that is "+scalarPhrases[p.kind]+", not an object or array")
 		}
@@ -423,9 +430,9 @@ func lookupKeys(p *payload, keys []string) (*payload, *lookupMiss) {
 // key path at, and returns the array of the results, which shares their
 // payloads.
 func lookupFanOut(p *payload, at, keys []string) (*payload, *lookupMiss) {
-	elems := make([]*payload, len(p.elems))
-	vals := make([]any, len(p.elems))
-	for j, e := range p.elems {
+	elems := make([]*payload, len(p.tree.elems))
+	vals := make([]any, len(p.tree.elems))
+	for j, e := range p.tree.elems {
 		r, m := lookupKeys(e, keys)
 		if m != nil {
 			m.prepend(append(append([]string(nil), at...), strconv.Itoa(j)))
@@ -436,7 +443,7 @@ func lookupFanOut(p *payload, at, keys []string) (*payload, *lookupMiss) {
 		}
 		elems[j], vals[j] = r, r.json
 	}
-	return &payload{kind: jsonArray, isJSON: true, lazy: true, json: vals, elems: elems}, nil
+	return &payload{kind: jsonArray, isJSON: true, lazy: true, json: vals, tree: &jsonContainer{elems: elems}}, nil
 }
 
 // jsonArrayIndex reports whether key selects an array element: a
