@@ -193,8 +193,8 @@ func jsonNode(x any) *payload {
 	return p
 }
 
-// str returns the text of a text payload, encoding a container node's on
-// first use.
+// str returns the text of a payload that is not binary, encoding an object's
+// or array's on first use.
 func (p *payload) str() string {
 	if p.lazy {
 		p.tree.once.Do(func() { p.tree.text = compactJSON(p.json) })
