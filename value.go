@@ -83,6 +83,9 @@ type payload struct {
 	binary bool
 	kind   valueKind
 	lazy   bool // text is empty: tree encodes json on first use
+	// indirect: binary or lazy, the secret's text is not text. One flag
+	// for both keeps Text within the inliner's budget.
+	indirect bool
 }
 
 // jsonContainer is what an object or array node holds beyond a payload: a
@@ -123,7 +126,7 @@ func NewValue(text string) Value {
 // NewBinaryValue returns a binary Value holding a copy of b. Binary values are
 // never decoded as JSON, as in the original s1crets.
 func NewBinaryValue(b []byte) Value {
-	return wrap(&payload{bin: bytes.Clone(b), binary: true, kind: binaryValue})
+	return wrap(&payload{bin: bytes.Clone(b), binary: true, kind: binaryValue, indirect: true})
 }
 
 // looksLikeJSON is a cheap test that skips the decoder for plain passwords.
@@ -188,7 +191,7 @@ func jsonNode(x any) *payload {
 	case nil:
 		return nullPayload
 	}
-	p := &payload{isJSON: true, lazy: true, json: x}
+	p := &payload{isJSON: true, lazy: true, indirect: true, json: x}
 	p.kind, p.tree = jsonChildren(x)
 	return p
 }
@@ -219,14 +222,23 @@ func compactJSON(x any) string {
 // as a string; for a JSON value found by Lookup that is not a string, its
 // compact JSON encoding.
 func (v Value) Text() string {
+	if p := (*payload)(v.ptr); p != nil && !p.indirect {
+		return p.text // Text stays inlinable: it is the read of every cache hit
+	}
+	return v.slowText()
+}
+
+// slowText is Text of the zero Value, a binary secret or a lazy node.
+func (v Value) slowText() string {
 	p := v.payload()
-	if p == nil {
+	switch {
+	case p == nil:
 		return ""
-	}
-	if p.binary {
+	case p.binary:
 		return string(p.bin)
+	default:
+		return p.str()
 	}
-	return p.str()
 }
 
 // Bytes returns a copy of the secret's bytes (the text for text secrets).
@@ -443,7 +455,8 @@ func lookupFanOut(p *payload, at, keys []string) (*payload, *lookupMiss) {
 		}
 		elems[j], vals[j] = r, r.json
 	}
-	return &payload{kind: jsonArray, isJSON: true, lazy: true, json: vals, tree: &jsonContainer{elems: elems}}, nil
+	return &payload{kind: jsonArray, isJSON: true, lazy: true, indirect: true, json: vals,
+		tree: &jsonContainer{elems: elems}}, nil
 }
 
 // jsonArrayIndex reports whether key selects an array element: a
