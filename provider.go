@@ -28,13 +28,24 @@ type Provider interface {
 // secret; with Default, that value instead of an ErrNotFound error. A cache
 // hit allocates nothing, with or without a KeyPath.
 func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
-	if len(opts) == 0 && path != "" { // the hot path: a few loads, nothing to parse
+	// The hot paths, a hit with no option or with a lone KeyPath: a few
+	// loads and a walk of the prebuilt JSON tree, nothing to parse.
+	var keys keyPathOpt
+	if len(opts) == 1 {
+		keys, _ = opts[0].Value().(keyPathOpt)
+	}
+	if (len(opts) == 0 || keys != nil) && path != "" {
 		k := cacheKey{path: path}
 		if v, kind := c.mem.value(k); kind != miss {
 			if kind == hitDue {
 				c.refresh(ctx, k, defaultQuery)
 			}
-			return v, nil
+			if keys == nil {
+				return v, nil
+			}
+			if lv, err := v.Lookup(keys...); err == nil {
+				return lv, nil
+			}
 		}
 	}
 	return c.get(ctx, path, opts)
