@@ -68,7 +68,7 @@ func TestMultiProcess(t *testing.T) {
 			}
 			procs := make([]*proc, workers)
 			for i := range procs {
-				p := &proc{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")}
+				p := &proc{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=10m")}
 				p.cmd.Env = append(os.Environ(),
 					helperEnv+"=worker",
 					helperDirEnv+"="+dir,
