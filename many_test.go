@@ -64,13 +64,13 @@ func TestRefreshAhead(t *testing.T) {
 	assert.EqualValues(t, 1, p.Calls())
 	clk.Advance(90 * time.Second) // 9m30s: in the last minute
 	assert.Equal(t, "1", get(), "in the window: served at once from the cache...")
-	require.Eventually(t, func() bool { return p.Calls() == 2 }, 5*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return p.Calls() == 2 }, time.Minute, time.Millisecond,
 		"...and refreshed in the background")
 	for range 10 {
 		get()
 	}
 	assert.EqualValues(t, 2, p.Calls(), "refreshed once")
-	require.Eventually(t, func() bool { return get() == "2" }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return get() == "2" }, time.Minute, time.Millisecond)
 	clk.Advance(60 * time.Second) // past the first entry's expiry: the refreshed one is fresh
 	assert.Equal(t, "2", get())
 	assert.EqualValues(t, 2, p.Calls(), "the refreshed entry has a new TTL")
@@ -198,6 +198,6 @@ func TestRefreshAheadThroughOtherReads(t *testing.T) {
 	assert.EqualValues(t, 1, p.Calls(), "PathExists answers from the cache...")
 	_, err = p.GetMany(ctx, []string{"/a"})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return p.Calls() == 2 }, 5*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return p.Calls() == 2 }, time.Minute, time.Millisecond,
 		"...without using up the refresh, which a later read still starts")
 }

@@ -74,7 +74,7 @@ func validContended(s string) bool {
 // checks what every goroutine reads.
 func runStress(t *testing.T, p s1crets.Provider, l stressLayout, goroutines, iterations int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a hang guard
 	defer cancel()
 	var wg sync.WaitGroup
 	last := make([]string, goroutines) // each goroutine's last write, read after Wait

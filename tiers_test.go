@@ -277,7 +277,10 @@ func TestRedisTierNeedsKeyOrOptOut(t *testing.T) {
 func TestRedisTierDegrades(t *testing.T) {
 	mr := miniredis.RunT(t)
 	store := map[string]string{"/a": "v"}
-	cfg := s1crets.CacheConfig{RedisURL: mr.Addr(), EncryptionKey: newKey(t), RedisTimeout: 100 * time.Millisecond}
+	// RedisLockWait far above the bound below: a call that waited for the
+	// fleet lock of a stopped Redis would not pass it.
+	cfg := s1crets.CacheConfig{RedisURL: mr.Addr(), EncryptionKey: newKey(t), RedisTimeout: 100 * time.Millisecond,
+		RedisLockWait: time.Hour}
 	p1 := process(t, store, cfg)
 	_, err := p1.Get(ctx, "/a")
 	require.NoError(t, err)

@@ -9,8 +9,10 @@
 #   2. scripts/moto.sh start: moto's server on 127.0.0.1, a free port, in
 #      its own state directory; stopped by its PID when this script exits,
 #      whether the tests pass, fail or are interrupted;
-#   3. go test -race -count=1 -run 'Integration|Parity|E2E|EndToEnd' ./... with
-#      S1CRETS_TEST_MOTO_URL and S1CRETS_TEST_PY_VENV set.
+#   3. go test -race -count=1 -timeout 30m -run 'Integration|Parity|E2E|EndToEnd'
+#      ./... with S1CRETS_TEST_MOTO_URL and S1CRETS_TEST_PY_VENV set (30
+#      minutes rather than go test's default 10 per package: a busy machine
+#      must make the suites slower, not red).
 #
 # Only the tests whose names contain Integration, Parity, E2E or EndToEnd
 # run: they are the ones that need moto and the venv (without those
@@ -51,7 +53,7 @@ echo "== integration and parity tests against $MOTO_URL (venv $VENV)"
 # traps only between foreground commands).
 status=0
 set -m
-go test -race -count=1 -run 'Integration|Parity|E2E|EndToEnd' "$@" ./... &
+go test -race -count=1 -timeout 30m -run 'Integration|Parity|E2E|EndToEnd' "$@" ./... &
 GOTEST_PID=$!
 set +m
 wait "$GOTEST_PID" || status=$?

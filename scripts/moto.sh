@@ -2,7 +2,8 @@
 # Usage: scripts/moto.sh start|stop|status|url
 #
 #   start   starts moto's standalone server on 127.0.0.1 on a free port, waits
-#           until it answers, and prints its URL (http://127.0.0.1:PORT).
+#           until it answers (up to $MOTO_START_TIMEOUT seconds), and prints
+#           its URL (http://127.0.0.1:PORT).
 #           The PID, port and log are kept in $MOTO_DIR (default $REPO/.moto:
 #           moto.pid, moto.port, moto.log). A server already running there is
 #           reused.
@@ -16,10 +17,15 @@
 #                which scripts/pyenv.sh creates)
 #   MOTO_DIR     state directory (default: $REPO/.moto)
 #   MOTO_PORT    a fixed port instead of a free one
+#   MOTO_START_TIMEOUT  seconds to wait for the server to answer (default
+#                300: moto imports a lot, and a busy machine may take a
+#                minute or more to start it; the wait ends as soon as it
+#                answers, or at once if it exits)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MOTO_DIR="${MOTO_DIR:-$REPO/.moto}"
 MOTO_PYTHON="${MOTO_PYTHON:-$REPO/.venv/bin/python}"
+MOTO_START_TIMEOUT="${MOTO_START_TIMEOUT:-300}"
 PIDFILE="$MOTO_DIR/moto.pid"
 PORTFILE="$MOTO_DIR/moto.port"
 LOG="$MOTO_DIR/moto.log"
@@ -29,7 +35,7 @@ running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 answers() {
   "$MOTO_PYTHON" - "$1" <<'PY' 2>/dev/null
 import sys, urllib.request
-urllib.request.urlopen("http://127.0.0.1:%s/moto-api/data.json" % sys.argv[1], timeout=1).read()
+urllib.request.urlopen("http://127.0.0.1:%s/moto-api/data.json" % sys.argv[1], timeout=10).read()
 PY
 }
 
@@ -53,7 +59,8 @@ start)
   PID=$!
   echo "$PID" >"$PIDFILE"
   echo "$PORT" >"$PORTFILE"
-  for _ in $(seq 1 300); do # up to ~30 s
+  deadline=$((SECONDS + MOTO_START_TIMEOUT))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if answers "$PORT"; then
       echo "moto.sh: moto $("$MOTO_PYTHON" -c 'import moto; print(moto.__version__)') on 127.0.0.1:$PORT (pid $PID)" >&2
       echo "http://127.0.0.1:$PORT"
@@ -67,7 +74,7 @@ start)
     fi
     sleep 0.1
   done
-  echo "moto.sh: moto did not answer within 30s; its log:" >&2
+  echo "moto.sh: moto did not answer within ${MOTO_START_TIMEOUT}s; its log:" >&2
   cat "$LOG" >&2
   "$0" stop
   exit 1

@@ -14,12 +14,16 @@
 #   PYTHON          interpreter that creates the venv (default: python3);
 #                   must be 3.11 or newer (cachetools 8 needs it)
 #   S1CRETS_VENV    venv directory (default: $REPO/.venv)
+#   PIP_DEFAULT_TIMEOUT, PIP_RETRIES  pip's socket timeout and retries
+#                   (defaults here 120s and 10, not pip's 15s and 5: a busy
+#                   machine or network makes the install slower, not fail)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REQ="$REPO/scripts/requirements-test.txt"
 VENV="${S1CRETS_VENV:-$REPO/.venv}"
 PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.s1crets-requirements.sha256"
+export PIP_DEFAULT_TIMEOUT="${PIP_DEFAULT_TIMEOUT:-120}" PIP_RETRIES="${PIP_RETRIES:-10}"
 
 hash_of() { "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"; }
 

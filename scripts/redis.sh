@@ -10,7 +10,9 @@
 # temporary directory with the config and log). Nothing is persisted: no RDB,
 # no AOF. If redis-server is missing it is installed with apt-get (as root,
 # or through sudo -n). S1CRETS_REDIS_SERVER picks another server binary,
-# e.g. valkey-server.
+# e.g. valkey-server. S1CRETS_REDIS_START_TIMEOUT is how many seconds a
+# started server has to answer PING (default 120: generous for a busy
+# machine; the wait ends as soon as it answers, or at once if it exits).
 #
 # Typical use:
 #   addr=$(scripts/redis.sh start)
@@ -21,6 +23,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state="$root/.redis"
 server=${S1CRETS_REDIS_SERVER:-redis-server}
+start_timeout=${S1CRETS_REDIS_START_TIMEOUT:-120}
 
 log() { echo "redis.sh: $*" >&2; }
 
@@ -31,7 +34,7 @@ ping() {
 		exec 3<>"/dev/tcp/127.0.0.1/$port"
 	} 2>/dev/null || return 1
 	printf 'PING\r\n' >&3
-	IFS= read -r -t 2 line <&3 || true
+	IFS= read -r -t 10 line <&3 || true
 	exec 3>&- 3<&-
 	[[ $line == "+PONG"* ]]
 }
@@ -103,8 +106,8 @@ EOF
 		# Detached from our stdout/stderr so that $(redis.sh start) returns.
 		"$server" "$dir/redis.conf" </dev/null >/dev/null 2>&1 &
 		pid=$!
-		local i
-		for i in $(seq 1 100); do
+		local deadline=$((SECONDS + start_timeout))
+		while ((SECONDS < deadline)); do
 			if ping "$port"; then
 				echo "$pid" >"$state/pid"
 				echo "127.0.0.1:$port" >"$state/addr"

@@ -158,7 +158,7 @@ func TestHelperProcess(t *testing.T) {
 // helperCmd returns the command that runs TestHelperProcess in role, with the
 // environment variables env ("NAME=value") added.
 func helperCmd(role string, env ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=60s")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.timeout=10m")
 	cmd.Env = append(append(os.Environ(), helperEnv+"="+role), env...)
 	return cmd
 }

@@ -112,8 +112,11 @@ func (st step) on(root string) step {
 	return st
 }
 
+// ctx bounds a parity test's builds, moto calls and runners: a guard
+// against a hang, generous for a busy machine (scripts/integration.sh gives
+// go test 30 minutes in all).
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	t.Cleanup(cancel)
 	return c
 }

@@ -126,7 +126,8 @@ def run_provider(step):
 
 
 def run_cli(step):
-    r = subprocess.run([CLI] + step["args"], capture_output=True, timeout=120,
+    # timeout: a guard against a hang, generous for a busy machine
+    r = subprocess.run([CLI] + step["args"], capture_output=True, timeout=600,
                        stdin=subprocess.DEVNULL)
     return {"rc": r.returncode, "stdout": r.stdout.decode("utf-8", "backslashreplace")}
 

@@ -69,7 +69,9 @@ func scenarios() []step {
 		step{ID: "sm-provider-object", Op: "get", API: "provider", Provider: "aws.sm", Path: "{root}/stale/s"},
 		// retry 2, not 1: moto may close a kept-alive connection as it is
 		// reused, which a single attempt cannot survive on either side.
-		step{ID: "retry-timeout", Op: "get", API: "module", Provider: "aws.sm", Path: "{root}/plain", Opts: opts{"retry": 2, "timeout": 2}},
+		// timeout 30, not 2: moto on a busy machine may take seconds to
+		// answer, and a timed-out attempt on one side only is a mismatch.
+		step{ID: "retry-timeout", Op: "get", API: "module", Provider: "aws.sm", Path: "{root}/plain", Opts: opts{"retry": 2, "timeout": 30}},
 		step{ID: "retry-0", Op: "get", API: "module", Provider: "aws.sm", Path: "{root}/plain", Opts: opts{"retry": 0}},
 		step{ID: "unknown-provider", Op: "get", API: "module", Provider: "aws.nope", Path: "{root}/plain"},
 	)

@@ -19,8 +19,9 @@ type env struct {
 	client redis.UniversalClient
 	// prefix is unique to the env; every key a test writes is under it.
 	prefix string
-	// advance lets d pass for the server's TTLs: miniredis fast-forwards,
-	// a real server is slept on.
+	// advance lets d pass for the server's TTLs: miniredis fast-forwards;
+	// on a real server the TTLs of the env's keys are cut by d (see
+	// shiftTTLs), so that no test waits on, or races with, the real clock.
 	advance func(d time.Duration)
 	// wantUnchecked: the client is not a single node, so Put must not
 	// check generations in a script.
@@ -48,7 +49,7 @@ func (e *env) cache(t *testing.T, o Options) *Cache {
 		o.Key = key32(1)
 	}
 	if o.OpTimeout == 0 {
-		o.OpTimeout = time.Second // generous: -race on a loaded machine
+		o.OpTimeout = 10 * time.Second // generous: -race on a loaded machine
 	}
 	c, err := New(o)
 	if err != nil {
@@ -163,11 +164,13 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 	t.Run("TTLExpiry", func(t *testing.T) {
 		e := newEnv(t)
 		c := e.cache(t, Options{})
-		mustPut(t, c, "n", "v", []byte("x"), 1500*time.Millisecond)
-		mustPut(t, c, "n", "long", []byte("y"), time.Minute)
-		e.advance(500 * time.Millisecond)
+		// TTLs far longer than the test takes on any machine: only advance
+		// makes them run out.
+		mustPut(t, c, "n", "v", []byte("x"), time.Hour)
+		mustPut(t, c, "n", "long", []byte("y"), 3*time.Hour)
+		e.advance(30 * time.Minute)
 		mustGet(t, c, "n", "v", []byte("x"))
-		e.advance(1500 * time.Millisecond)
+		e.advance(time.Hour)
 		mustMiss(t, c, "n", "v")
 		mustGet(t, c, "n", "long", []byte("y"))
 	})
@@ -537,14 +540,14 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 		e := newEnv(t)
 		a := e.cache(t, Options{})
 		b := e.cache(t, Options{})
-		relA, ok := a.Lock(ctx, "n", "v", 500*time.Millisecond)
+		relA, ok := a.Lock(ctx, "n", "v", time.Hour)
 		if !ok {
 			t.Fatal("Lock failed")
 		}
 		if _, ok := b.Lock(ctx, "n", "v", time.Minute); ok {
 			t.Fatal("second Lock succeeded")
 		}
-		e.advance(time.Second) // a died holding it
+		e.advance(2 * time.Hour) // a died holding it
 		relB, ok := b.Lock(ctx, "n", "v", time.Minute)
 		if !ok {
 			t.Fatal("Lock after expiry failed")
@@ -577,13 +580,15 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 			}
 		}()
 		start := time.Now()
-		got, ok := loser.WaitFor(ctx, "n", "v", 10*time.Second)
+		got, ok := loser.WaitFor(ctx, "n", "v", 10*time.Minute)
 		took := time.Since(start)
 		wg.Wait()
 		if !ok || string(got) != "fetched" {
 			t.Fatalf("WaitFor = %q, %v", got, ok)
 		}
-		if took > 5*time.Second {
+		// It returned when the Put came, not at maxWait (generous bounds:
+		// the machine may be slow, the difference is 10 minutes).
+		if took > 5*time.Minute {
 			t.Fatalf("WaitFor took %v after the Put", took)
 		}
 		// Nothing comes: WaitFor gives up after maxWait.
@@ -591,7 +596,7 @@ func runSuite(t *testing.T, newEnv func(t *testing.T) *env) {
 		if _, ok := loser.WaitFor(ctx, "n", "other", 200*time.Millisecond); ok {
 			t.Fatal("WaitFor found an entry nobody put")
 		}
-		if took := time.Since(start); took < 150*time.Millisecond || took > 5*time.Second {
+		if took := time.Since(start); took < 150*time.Millisecond || took > 5*time.Minute {
 			t.Fatalf("WaitFor without a Put returned after %v, want about 200ms", took)
 		}
 	})
