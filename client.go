@@ -34,8 +34,10 @@ type Client struct {
 	closed bool
 	wg     sync.WaitGroup
 
-	nsMu sync.Mutex // guards ns
-	ns   string     // the namespace of this client's entries in the tiers, once known
+	nsMu      sync.Mutex    // guards the three fields below
+	ns        string        // the namespace of this client's entries in the tiers, once known
+	nsAsking  chan struct{} // closed when the identity call in progress ends; nil when none is
+	nsRetryAt time.Time     // after a failed identity call: the tiers are skipped until then
 }
 
 var _ Provider = (*Client)(nil)
@@ -153,17 +155,47 @@ func (c *Client) tierName(ctx context.Context, path string) (name string, ok boo
 	if c.tiers == nil {
 		return "", false
 	}
-	c.nsMu.Lock()
-	defer c.nsMu.Unlock()
-	if c.ns == "" {
-		id, err := c.identity(ctx)
-		if err != nil {
+	for {
+		c.nsMu.Lock()
+		switch {
+		case c.ns != "":
+			ns := c.ns
+			c.nsMu.Unlock()
+			return ns + "\x00" + path, true
+		case c.mem.clock.Now().Before(c.nsRetryAt):
+			c.nsMu.Unlock()
 			return "", false
+		case c.nsAsking != nil: // another read is asking: wait for its answer
+			asking := c.nsAsking
+			c.nsMu.Unlock()
+			select {
+			case <-asking:
+				continue
+			case <-ctx.Done():
+				return "", false
+			}
 		}
-		c.ns = c.name + "\x00" + id
+		asking := make(chan struct{})
+		c.nsAsking = asking
+		c.nsMu.Unlock()
+		id, err := c.identity(ctx)
+		c.nsMu.Lock()
+		c.nsAsking = nil
+		if err != nil {
+			// Not asked again on every read: a store that cannot say who
+			// reads (STS unreachable) costs one call per cool-down.
+			c.nsRetryAt = c.mem.clock.Now().Add(identityCoolDown)
+		} else {
+			c.ns = c.name + "\x00" + id
+		}
+		c.nsMu.Unlock()
+		close(asking)
 	}
-	return c.ns + "\x00" + path, true
 }
+
+// identityCoolDown is how long the tiers are skipped after the store could
+// not name its identity.
+const identityCoolDown = time.Minute
 
 func (c *Client) identity(ctx context.Context) (id string, err error) {
 	defer recoverInto(c.name, &err)

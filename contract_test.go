@@ -289,10 +289,19 @@ func TestContractIdentity(t *testing.T) {
 	u.idErr = errors.New("sts: access denied")
 	putsBefore := tier.puts
 	cu := open(t, u, sharedCfg(url))
+	clk := s1crets.NewFakeClock()
+	s1crets.SetClock(cu, clk)
 	v, err = cu.Get(ctx, "/db")
 	require.NoError(t, err)
 	assert.Equal(t, "secret-of-unknown", v.Text())
 	assert.Equal(t, putsBefore, tier.puts, "nothing written without an identity")
+	_, err = cu.Get(ctx, "/db", s1crets.NoCache())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, u.ids.Load(), "a failed identity is not asked again on every read...")
+	clk.Advance(61 * time.Second)
+	_, err = cu.Get(ctx, "/db", s1crets.NoCache())
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, u.ids.Load(), "...but after a cool-down")
 	for _, n := range tier.names() {
 		assert.NotContains(t, n, "secret", "tier names hold no value")
 	}
