@@ -39,6 +39,16 @@ type CacheConfig struct {
 	// Value.Stale() == true.
 	MaxStale time.Duration
 
+	// FailureBackoff is the first delay after a transient failure of the
+	// store (throttling, a 5xx answer, a network error or timeout) before
+	// the same secret is asked for again; it doubles, with jitter, on each
+	// failure up to MaxFailureBackoff and is forgotten on a success. Reads
+	// in between get the stale value when MaxStale allows it, or the last
+	// error at once. 0 means DefaultFailureBackoff (1s); negative turns the
+	// backoff off. NoCache reads always ask the store.
+	FailureBackoff    time.Duration
+	MaxFailureBackoff time.Duration // 0 means DefaultMaxFailureBackoff (1m)
+
 	// OnDisk keeps entries on disk too, as the original's cache_on_disk:
 	// shared by the processes of a machine and across runs, expiring with
 	// the TTL. Directories are created 0700 and files 0600; a directory
@@ -135,6 +145,9 @@ func (c CacheConfig) validate() error {
 	}
 	if c.MaxStale < 0 {
 		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
+	}
+	if c.MaxFailureBackoff < 0 || (c.FailureBackoff > 0 && c.MaxFailureBackoff > 0 && c.MaxFailureBackoff < c.FailureBackoff) {
+		return invalidf("cache MaxFailureBackoff %v: it must be at least FailureBackoff (0 means the default, %v)", c.MaxFailureBackoff, DefaultMaxFailureBackoff)
 	}
 	if c.DiskMaxEntries < 0 {
 		return invalidf("cache DiskMaxEntries %d: it must be positive (0 means %d)", c.DiskMaxEntries, diskcache.DefaultMaxEntries)

@@ -22,6 +22,7 @@ type Client struct {
 	store   driver.Store
 	cfg     settings
 	mem     *memCache
+	backoff *backoff
 	tiers   *tierSet // nil when no disk or shared tier is enabled
 	flights flights
 	bound   time.Duration // how long one shared load may take
@@ -74,6 +75,7 @@ func newClient(ctx context.Context, name string, open driver.Opener, s settings)
 		return nil, &Error{Op: "new", Provider: name, Err: err}
 	}
 	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{}), tiers: t}
+	c.backoff = newBackoff(s.cache, func() time.Time { return c.mem.clock.Now() })
 	// Each attempt is bounded by the timeout, with the SDK's backoff
 	// between attempts; the fleet lock adds its wait.
 	c.bound = time.Duration(s.retry)*(s.timeout+time.Second) + s.cache.RedisLockWait + 4*s.cache.RedisTimeout + time.Second

@@ -48,6 +48,7 @@ func (c *Client) start(ctx context.Context, k flightKey, q driver.Query, mode lo
 		stop := context.AfterFunc(c.bg, cancel)
 		defer stop()
 		res, err := c.loadOne(lctx, k, q, mode)
+		c.noteOutcome(k.key, err)
 		c.flights.end(k, f, res, err)
 	}
 	var ok bool
@@ -80,8 +81,12 @@ func (c *Client) loadValue(ctx context.Context, k cacheKey, q driver.Query, noCa
 	if noCache {
 		mode = modeNoCache
 	}
-	f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), noCache: noCache}, q, mode)
-	res, err := wait(ctx, f)
+	var res loaded
+	err, blocked := c.backoff.blocked(k)
+	if !blocked || noCache {
+		f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), noCache: noCache}, q, mode)
+		res, err = wait(ctx, f)
+	}
 	if err != nil {
 		if c.transient(err) {
 			if v, ok := c.mem.stale(k); ok {
@@ -99,9 +104,23 @@ func (c *Client) loadList(ctx context.Context, k cacheKey, q driver.Query, noCac
 	if noCache {
 		mode = modeNoCache
 	}
+	if err, blocked := c.backoff.blocked(k); blocked && !noCache {
+		return nil, err
+	}
 	f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), list: true, noCache: noCache}, q, mode)
 	res, err := wait(ctx, f)
 	return res.m, err
+}
+
+// noteOutcome records a transient failure of k for the backoff, and
+// forgets it on a success.
+func (c *Client) noteOutcome(k cacheKey, err error) {
+	switch {
+	case err == nil:
+		c.backoff.ok(k)
+	case c.transient(err):
+		c.backoff.failed(k, err)
+	}
 }
 
 // refresh reloads the value k in the background, for refresh-ahead. It

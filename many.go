@@ -131,6 +131,12 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 	flightsOf := make([]*flight, len(names))
 	var mine []int
 	for i, n := range names {
+		if err, blocked := c.backoff.blocked(keyOf(n, q)); blocked && !noCache {
+			f := &flight{done: make(chan struct{}), err: err} // answered at once
+			close(f.done)
+			flightsOf[i] = f
+			continue
+		}
 		f, leader := c.flights.join(flightKey{key: keyOf(n, q), gen: gen, noCache: noCache})
 		flightsOf[i] = f
 		if leader {
@@ -157,7 +163,11 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 			defer cancel()
 			stop := context.AfterFunc(c.bg, cancel)
 			defer stop()
-			end(c.loadBatch(lctx, batch, q, mode, gen))
+			out := c.loadBatch(lctx, batch, q, mode, gen)
+			for n, r := range out {
+				c.noteOutcome(keyOf(n, q), r.err)
+			}
+			end(out)
 		}) {
 			out := map[string]result{}
 			for _, n := range batch {

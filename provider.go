@@ -153,6 +153,7 @@ func (c *Client) Update(ctx context.Context, path, value string, opts ...Option)
 	// that still holds the old value.
 	terr := c.invalidateTiers(context.WithoutCancel(ctx), path, canonical)
 	c.mem.invalidate(path, canonical)
+	c.backoff.forget(path, canonical)
 	switch {
 	case err != nil:
 		return c.fail("update", path, withheld(err))
