@@ -39,6 +39,12 @@ type CacheConfig struct {
 	// Value.Stale() == true.
 	MaxStale time.Duration
 
+	// NegativeTTL, when positive, remembers for that long that a secret does
+	// not exist, so that a loop reading an optional secret does not call
+	// the store on every read (off by default). Update and Invalidate
+	// forget it.
+	NegativeTTL time.Duration
+
 	// FailureBackoff is the first delay after a transient failure of the
 	// store (throttling, a 5xx answer, a network error or timeout) before
 	// the same secret is asked for again; it doubles, with jitter, on each
@@ -145,6 +151,9 @@ func (c CacheConfig) validate() error {
 	}
 	if c.MaxStale < 0 {
 		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
+	}
+	if c.NegativeTTL < 0 {
+		return invalidf("cache NegativeTTL %v: it must not be negative (0 means no negative caching)", c.NegativeTTL)
 	}
 	if c.MaxFailureBackoff < 0 || (c.FailureBackoff > 0 && c.MaxFailureBackoff > 0 && c.MaxFailureBackoff < c.FailureBackoff) {
 		return invalidf("cache MaxFailureBackoff %v: it must be at least FailureBackoff (0 means the default, %v)", c.MaxFailureBackoff, DefaultMaxFailureBackoff)

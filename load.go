@@ -2,6 +2,7 @@ package s1crets
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/s1crets/s1crets/driver"
@@ -48,7 +49,7 @@ func (c *Client) start(ctx context.Context, k flightKey, q driver.Query, mode lo
 		stop := context.AfterFunc(c.bg, cancel)
 		defer stop()
 		res, err := c.loadOne(lctx, k, q, mode)
-		c.noteOutcome(k.key, err)
+		c.noteOutcome(k, err)
 		c.flights.end(k, f, res, err)
 	}
 	var ok bool
@@ -113,13 +114,18 @@ func (c *Client) loadList(ctx context.Context, k cacheKey, q driver.Query, noCac
 }
 
 // noteOutcome records a transient failure of k for the backoff, and
-// forgets it on a success.
-func (c *Client) noteOutcome(k cacheKey, err error) {
+// forgets it on a success; it remembers a secret that does not exist (see
+// CacheConfig.NegativeTTL).
+func (c *Client) noteOutcome(k flightKey, err error) {
 	switch {
 	case err == nil:
-		c.backoff.ok(k)
+		c.backoff.ok(k.key)
+	case errors.Is(err, ErrNotFound):
+		if !k.list {
+			c.mem.storeAbsent(k.gen, k.key, err)
+		}
 	case c.transient(err):
-		c.backoff.failed(k, err)
+		c.backoff.failed(k.key, err)
 	}
 }
 

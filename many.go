@@ -84,8 +84,15 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 			continue
 		}
 		seen[n] = true
-		if !o.noCache {
-			k := keyOf(n, o.q)
+		k := keyOf(n, o.q)
+		switch {
+		case o.noCache:
+		case o.hasAge:
+			if v, ok := c.mem.young(k, o.maxAge); ok {
+				res.Values[n] = v
+				continue
+			}
+		default:
 			if v, kind := c.mem.value(k); kind != miss {
 				if kind == hitDue {
 					c.refresh(ctx, k, o.q)
@@ -93,11 +100,14 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 				res.Values[n] = v
 				continue
 			}
+			if _, ok := c.mem.absent(k); ok {
+				continue // missing, as the store said a moment ago
+			}
 		}
 		todo = append(todo, n)
 	}
 	if len(todo) > 0 {
-		if err := c.loadMany(ctx, todo, o.q, o.noCache, &res); err != nil {
+		if err := c.loadMany(ctx, todo, o.q, o.noCache || o.hasAge, &res); err != nil {
 			return Many{}, c.fail("get-many", "", err)
 		}
 	}
@@ -165,7 +175,7 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 			defer stop()
 			out := c.loadBatch(lctx, batch, q, mode, gen)
 			for n, r := range out {
-				c.noteOutcome(keyOf(n, q), r.err)
+				c.noteOutcome(flightKey{key: keyOf(n, q), gen: gen}, r.err)
 			}
 			end(out)
 		}) {

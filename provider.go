@@ -63,6 +63,13 @@ func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, er
 		}
 		k.variant = variantOf(o.q)
 	}
+	if o.hasAge && !o.noCache && path != "" {
+		// A cached value young enough, or a fresh read.
+		if v, ok := c.mem.young(k, o.maxAge); ok {
+			return c.finishGet(path, v, nil, &o)
+		}
+		o.noCache = true
+	}
 	if !o.noCache && path != "" {
 		if v, kind := c.mem.value(k); kind != miss {
 			if kind == hitDue {
@@ -70,12 +77,38 @@ func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, er
 			}
 			return c.finishGet(path, v, nil, &o)
 		}
+		if err, ok := c.mem.absent(k); ok { // negative caching
+			return c.finishGet(path, Value{}, err, &o)
+		}
 	}
 	if err := c.check(ctx, driver.OpGet, path, &o); err != nil {
 		return Value{}, c.fail("get", path, err)
 	}
 	v, err := c.loadValue(ctx, k, o.q, o.noCache)
 	return c.finishGet(path, v, err, &o)
+}
+
+// Invalidate drops every cached form of the secret at path (each query
+// variant, the ARN or version forms it was read by, every listing) from
+// memory and from every tier this process can reach, and forgets its
+// failures and its absence: the next read asks the store. An error says
+// which tier could not be reached.
+func (c *Client) Invalidate(ctx context.Context, path string) error {
+	o := options{q: defaultQuery}
+	if err := c.check(ctx, driver.OpGet, path, &o); err != nil {
+		return c.fail("invalidate", path, err)
+	}
+	names := []string{path}
+	if canonical := c.mem.canonical(path); canonical != "" {
+		names = append(names, canonical)
+	}
+	err := c.invalidateTiers(ctx, names...)
+	c.mem.invalidate(names...)
+	c.backoff.forget(names...)
+	if err != nil {
+		return c.fail("invalidate", path, err)
+	}
+	return nil
 }
 
 // finishGet applies the key path and the default.
@@ -114,6 +147,12 @@ func (c *Client) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 		return nil, c.fail("get-by-path", path, err)
 	}
 	k := keyOf(path, o.q)
+	if o.hasAge && !o.noCache {
+		if m, ok := c.mem.youngList(k, o.maxAge); ok {
+			return maps.Clone(m), nil
+		}
+		o.noCache = true
+	}
 	if !o.noCache {
 		if m, kind := c.mem.list(k); kind != miss {
 			return maps.Clone(m), nil
