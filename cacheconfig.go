@@ -86,6 +86,12 @@ type CacheConfig struct {
 	RedisPlaintext bool          // store entries unencrypted in Redis (not recommended)
 	RedisTimeout   time.Duration // bound of each Redis operation; default 250ms
 	RedisLockWait  time.Duration // how long to wait for another process's fetch; default 3s
+
+	// TierCoolDown is how long a disk or Redis tier that failed (down,
+	// slower than its timeout, refusing writes) is skipped before one call
+	// probes it again: a tier that is down costs its timeout once per
+	// cool-down, never on every read. 0 means DefaultTierCoolDown (30s).
+	TierCoolDown time.Duration
 }
 
 // Defaults of CacheConfig.
@@ -151,6 +157,9 @@ func (c CacheConfig) validate() error {
 	}
 	if c.MaxStale < 0 {
 		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
+	}
+	if c.TierCoolDown < 0 {
+		return invalidf("cache TierCoolDown %v: it must not be negative (0 means the default, %v)", c.TierCoolDown, DefaultTierCoolDown)
 	}
 	if c.NegativeTTL < 0 {
 		return invalidf("cache NegativeTTL %v: it must not be negative (0 means no negative caching)", c.NegativeTTL)

@@ -69,12 +69,13 @@ func newClient(ctx context.Context, name string, open driver.Opener, s settings)
 	if store == nil {
 		return nil, &Error{Op: "new", Provider: name, Err: fmt.Errorf("the driver returned a nil Store")}
 	}
-	t, err := openTiers(s.cache)
+	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{})}
+	t, err := openTiers(s.cache, func() time.Time { return c.mem.clock.Now() })
 	if err != nil {
 		closeStore(store)
 		return nil, &Error{Op: "new", Provider: name, Err: err}
 	}
-	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{}), tiers: t}
+	c.tiers = t
 	c.backoff = newBackoff(s.cache, func() time.Time { return c.mem.clock.Now() })
 	// Each attempt is bounded by the timeout, with the SDK's backoff
 	// between attempts; the fleet lock adds its wait.

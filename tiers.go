@@ -21,13 +21,14 @@ import (
 // and path caches.
 type tierSet struct {
 	values, lists []driver.Tier
-	valueLocker   driver.FleetLocker // the shared tier's fleet lock for values; nil without one
+	valueLocker   driver.FleetLocker // the shared tier's fleet lock for values (its breaker); nil without one
 	listLocker    driver.FleetLocker // and for listings
 	lockWait      time.Duration
 }
 
-// openTiers opens the tiers that cfg enables; nil when it enables none.
-func openTiers(cfg CacheConfig) (t *tierSet, err error) {
+// openTiers opens the tiers that cfg enables, each behind a breaker that
+// reads the time from now; nil when it enables none.
+func openTiers(cfg CacheConfig, now func() time.Time) (t *tierSet, err error) {
 	if cfg.Disabled || (!cfg.OnDisk && cfg.RedisURL == "") {
 		return nil, nil
 	}
@@ -72,10 +73,27 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 		}
 		t.values = append(t.values, v)
 		t.lists = append(t.lists, l)
-		t.valueLocker, _ = v.(driver.FleetLocker)
-		t.listLocker, _ = l.(driver.FleetLocker)
 	}
+	coolDown := cmpOrDuration(cfg.TierCoolDown, DefaultTierCoolDown)
+	wrap := func(ts []driver.Tier) (locker driver.FleetLocker) {
+		for i, x := range ts {
+			b := &breaker{tier: x, coolDown: coolDown, now: now}
+			ts[i] = b
+			if _, ok := x.(driver.FleetLocker); ok {
+				locker = b
+			}
+		}
+		return locker
+	}
+	t.valueLocker, t.listLocker = wrap(t.values), wrap(t.lists)
 	return t, nil
+}
+
+func cmpOrDuration(a, b time.Duration) time.Duration {
+	if a != 0 {
+		return a
+	}
+	return b
 }
 
 func cmpOr(a, b string) string {
