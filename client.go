@@ -25,6 +25,7 @@ type Client struct {
 	backoff *backoff
 	tiers   *tierSet // nil when no disk or shared tier is enabled
 	flights flights
+	watches watches
 	bound   time.Duration // how long one shared load may take
 
 	// Background work (shared loads and refreshes) runs under bg, which
@@ -106,6 +107,7 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	c.bgMu.Unlock()
+	c.watches.stopAll()
 	c.cancel()
 	c.wg.Wait()
 	c.mem.purge()

@@ -49,7 +49,7 @@ func (c *Client) start(ctx context.Context, k flightKey, q driver.Query, mode lo
 		stop := context.AfterFunc(c.bg, cancel)
 		defer stop()
 		res, err := c.loadOne(lctx, k, q, mode)
-		c.noteOutcome(k, err)
+		c.noteOutcome(k, res, err)
 		c.flights.end(k, f, res, err)
 	}
 	var ok bool
@@ -114,12 +114,15 @@ func (c *Client) loadList(ctx context.Context, k cacheKey, q driver.Query, noCac
 }
 
 // noteOutcome records a transient failure of k for the backoff, and
-// forgets it on a success; it remembers a secret that does not exist (see
-// CacheConfig.NegativeTTL).
-func (c *Client) noteOutcome(k flightKey, err error) {
+// forgets it on a success, which it tells k's watchers; it remembers a
+// secret that does not exist (see CacheConfig.NegativeTTL).
+func (c *Client) noteOutcome(k flightKey, res loaded, err error) {
 	switch {
 	case err == nil:
 		c.backoff.ok(k.key)
+		if !k.list {
+			c.watches.notify(k.key, res.v)
+		}
 	case errors.Is(err, ErrNotFound):
 		if !k.list {
 			c.mem.storeAbsent(k.gen, k.key, err)

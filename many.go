@@ -175,7 +175,7 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 			defer stop()
 			out := c.loadBatch(lctx, batch, q, mode, gen)
 			for n, r := range out {
-				c.noteOutcome(flightKey{key: keyOf(n, q), gen: gen}, r.err)
+				c.noteOutcome(flightKey{key: keyOf(n, q), gen: gen}, r.res, r.err)
 			}
 			end(out)
 		}) {

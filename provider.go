@@ -105,6 +105,7 @@ func (c *Client) Invalidate(ctx context.Context, path string) error {
 	err := c.invalidateTiers(ctx, names...)
 	c.mem.invalidate(names...)
 	c.backoff.forget(names...)
+	c.refreshWatched(context.WithoutCancel(ctx), path)
 	if err != nil {
 		return c.fail("invalidate", path, err)
 	}
@@ -193,6 +194,9 @@ func (c *Client) Update(ctx context.Context, path, value string, opts ...Option)
 	terr := c.invalidateTiers(context.WithoutCancel(ctx), path, canonical)
 	c.mem.invalidate(path, canonical)
 	c.backoff.forget(path, canonical)
+	if err == nil {
+		c.refreshWatched(context.WithoutCancel(ctx), path)
+	}
 	switch {
 	case err != nil:
 		return c.fail("update", path, withheld(err))
