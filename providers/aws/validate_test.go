@@ -35,11 +35,11 @@ func TestValidateNames(t *testing.T) {
 		{ps, driver.OpGet, "plain_name.v-1", true},
 		{ps, driver.OpGet, "/prod/db/password:3", true},
 		{ps, driver.OpGet, "/prod/db/password:Prod.Label_1-x", true},
-		{ps, driver.OpGet, "/a:0", false},          // versions start at 1
-		{ps, driver.OpGet, "/a:1label", false},     // a label cannot begin with a digit
-		{ps, driver.OpGet, "/a:awsLabel", false},   // nor with aws or ssm
-		{ps, driver.OpGet, "/a:ssm", false},        //
-		{ps, driver.OpGet, "/a:", false},           // an empty selector
+		{ps, driver.OpGet, "/a:0", false},        // versions start at 1
+		{ps, driver.OpGet, "/a:1label", false},   // a label cannot begin with a digit
+		{ps, driver.OpGet, "/a:awsLabel", false}, // nor with aws or ssm
+		{ps, driver.OpGet, "/a:ssm", false},      //
+		{ps, driver.OpGet, "/a:", false},         // an empty selector
 		{ps, driver.OpGet, "/a:" + long(101), false},
 		{ps, driver.OpGet, "/a:" + long(100), true},
 		{ps, driver.OpGet, "/a b", false},
