@@ -193,13 +193,9 @@ func runUpdate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	if err := p.Update(ctx, path, value); err != nil {
-		if value != "" {
-			err = &redactedError{err: err, secret: value}
-		}
-		return err
-	}
-	return nil
+	// The library's error withholds the store's message, which may quote
+	// the value: it is printed as it is, never edited.
+	return p.Update(ctx, path, value)
 }
 
 // readValue reads update's value from r, without one trailing newline.

@@ -478,3 +478,22 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateErrorNotEdited: update's error is printed whole, whatever the
+// value: no letter or word of it is replaced by a mark (which would tell
+// where the value's characters are), and the store's own message, which
+// may quote the value, is not shown at all.
+func TestUpdateErrorNotEdited(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("app/plain", "old")
+	for _, value := range []string{"e", "o", "not", "found", "app", "s1crets"} {
+		line := fails(t, cli(t, "", "update", "app/nothere", value), exitNotFound)
+		assert.Equal(t, `s1crets: update aws.sm "app/nothere": not found`, line, "value %q", value)
+		line = fails(t, cli(t, "", "update", "--provider", "aws.ps", "/app/nothere", value), exitNotFound)
+		assert.Equal(t, `s1crets: update aws.ps "/app/nothere": not found`, line, "value %q", value)
+	}
+	f.FailNext("PutSecretValue", 1, awsfake.Fault{Code: "ValidationException", Message: "Value 'e' failed"})
+	line := fails(t, cli(t, "", "update", "app/plain", "e"), exitError)
+	assert.Equal(t, `s1crets: update aws.sm "app/plain": the store refused the update (ValidationException); `+
+		`its message is withheld because it may quote the value`, line)
+}

@@ -114,20 +114,6 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// redactedError hides a value the tool knows to be secret (the new value of
-// update) wherever it occurs in an error's message, in case a store echoes
-// it. It unwraps to the original error, so the exit code does not change.
-type redactedError struct {
-	err    error
-	secret string
-}
-
-func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.secret, s1crets.Redacted)
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
 // exitCode maps an error to the tool's exit code.
 func exitCode(err error) int {
 	var ue *usageError
