@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/s1crets/s1crets"
-	"github.com/s1crets/s1crets/providers/aws"
 )
 
 var getCmd = &command{
@@ -51,8 +50,7 @@ func runGet(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	lookedUp := len(keys) > 0 || (f.provider == aws.ParameterStoreName && strings.HasPrefix(path, aws.ReferencePrefix))
-	out := render(v, lookedUp)
+	out := render(v)
 	switch {
 	case *b64:
 		out = append([]byte(base64.StdEncoding.EncodeToString(out)), '\n')

@@ -497,3 +497,20 @@ func TestUpdateErrorNotEdited(t *testing.T) {
 	assert.Equal(t, `s1crets: update aws.sm "app/plain": the store refused the update (ValidationException); `+
 		`its message is withheld because it may quote the value`, line)
 }
+
+// TestGetNoHTMLEscaping: objects and arrays found by a key path print with
+// <, > and & as they are, for both providers (the library encodes them so;
+// the tool has no unescaping of its own).
+func TestGetNoHTMLEscaping(t *testing.T) {
+	f := newFake(t)
+	const doc = `{"obj": {"q": "a<b>&c", "l": ["<&>"]}}`
+	f.PutSecretString("html/doc", doc)
+	f.PutParameter(awsfake.Parameter{Name: "/html/doc", Value: doc})
+	for _, args := range [][]string{
+		{"get", "html/doc", "obj"},
+		{"get", "--provider", "aws.ps", "/html/doc", "obj"},
+		{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/html/doc/obj"},
+	} {
+		assert.Equal(t, `{"l":["<&>"],"q":"a<b>&c"}`+"\n", ok(t, cli(t, "", args...)), args)
+	}
+}

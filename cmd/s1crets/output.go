@@ -14,52 +14,13 @@ import (
 )
 
 // render returns what get prints for v, without the newline: the secret as
-// stored (raw bytes for a binary secret). lookedUp says v was found by a key
-// path: the library encoded it as compact JSON, with <, > and & escaped as
-// encoding/json does for HTML; render undoes that escaping.
-func render(v s1crets.Value, lookedUp bool) []byte {
-	switch {
-	case v.IsBinary():
+// stored (raw bytes for a binary secret). A value found by a key path is the
+// library's compact JSON, which leaves <, > and & as they are.
+func render(v s1crets.Value) []byte {
+	if v.IsBinary() {
 		return v.Bytes()
-	case lookedUp && v.IsJSON():
-		return unescapeHTML([]byte(v.Text()))
-	default:
-		return []byte(v.Text())
 	}
-}
-
-// unescapeHTML turns the \u003c, \u003e and \u0026 escapes of valid JSON
-// text back into <, > and &. Outside strings valid JSON has no backslash,
-// and inside them each escape is a pair or a \uXXXX sequence, so a scan
-// from the left sees every escape whole.
-func unescapeHTML(b []byte) []byte {
-	if !bytes.Contains(b, []byte(`\u00`)) {
-		return b
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '\\' || i+1 >= len(b) {
-			out = append(out, c)
-			continue
-		}
-		if b[i+1] == 'u' && i+6 <= len(b) {
-			switch string(b[i+2 : i+6]) {
-			case "003c", "003C":
-				out, i = append(out, '<'), i+5
-				continue
-			case "003e", "003E":
-				out, i = append(out, '>'), i+5
-				continue
-			case "0026":
-				out, i = append(out, '&'), i+5
-				continue
-			}
-		}
-		out = append(out, c, b[i+1])
-		i++
-	}
-	return out
+	return []byte(v.Text())
 }
 
 // compactJSON returns the JSON text of v on one line.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -40,24 +39,6 @@ func TestShQuote(t *testing.T) {
 		dotenv += names[i] + "=" + shQuote(v) + "\n"
 	}
 	assert.Equal(t, values, shellEnv(t, dotenv, names...))
-}
-
-func TestUnescapeHTML(t *testing.T) {
-	for in, want := range map[string]string{
-		`{"a":"\u003cb\u003e \u0026"}`: `{"a":"<b> &"}`,
-		`"\\u003c"`:                    `"\\u003c"`, // an escaped backslash, then text
-		`"\\\u003c"`:                   `"\\<"`,
-		`"\u00e9 \n \u2028"`:           `"\u00e9 \n \u2028"`,
-		`[1,2]`:                        `[1,2]`,
-		`"\u003C"`:                     `"<"`,
-	} {
-		got := string(unescapeHTML([]byte(in)))
-		assert.Equal(t, want, got, in)
-		var a, b any
-		require.NoError(t, json.Unmarshal([]byte(in), &a))
-		require.NoError(t, json.Unmarshal([]byte(got), &b), "still valid JSON: %s", got)
-		assert.Equal(t, a, b, "same value")
-	}
 }
 
 func TestParseTimeout(t *testing.T) {
