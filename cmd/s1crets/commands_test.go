@@ -514,3 +514,22 @@ func TestGetNoHTMLEscaping(t *testing.T) {
 		assert.Equal(t, `{"l":["<&>"],"q":"a<b>&c"}`+"\n", ok(t, cli(t, "", args...)), args)
 	}
 }
+
+// TestNoRegion: without a region anywhere, the tool says to pass --region
+// (not the library's aws.WithRegion), asks no metadata service when
+// AWS_EC2_METADATA_DISABLED is true, and prints nothing else.
+func TestNoRegion(t *testing.T) {
+	newFake(t)
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, args := range [][]string{{"get", "p"}, {"exists", "--provider", "aws.ps", "/p"}, {"get-by-path", "p/"}} {
+		r := cli(t, "", args...)
+		line := fails(t, r, exitError, "no AWS region", "--region REGION", "AWS_REGION", "AWS_EC2_METADATA_DISABLED is true")
+		assert.NotContains(t, line, "aws.WithRegion")
+	}
+	assert.Equal(t, "v\n", func() string {
+		f := newFake(t)
+		f.PutSecretString("p", "v")
+		return ok(t, cli(t, "", "get", "p", "--region", "eu-west-1"))
+	}())
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -109,18 +110,31 @@ func (f *awsFlags) open(ctx context.Context) (provider, error) {
 	if f.noCache {
 		opts = append(opts, s1crets.Cache(s1crets.CacheConfig{Disabled: true}))
 	}
+	var p provider
+	var err error
 	if f.provider == aws.ParameterStoreName {
-		p, err := aws.NewParameterStore(ctx, opts...)
-		if err != nil {
-			return nil, err
+		p, err = aws.NewParameterStore(ctx, opts...)
+	} else {
+		p, err = aws.NewSecretsManager(ctx, opts...)
+	}
+	if errors.Is(err, aws.ErrNoRegion) {
+		return nil, noRegion(f.provider, err)
+	}
+	return p, err
+}
+
+// noRegion is the library's ErrNoRegion error told to a user of the tool,
+// who sets a region with --region, not with aws.WithRegion.
+func noRegion(provider string, err error) error {
+	why := "the EC2 instance metadata service gave none"
+	var e *s1crets.Error
+	if errors.As(err, &e) {
+		if cause := errors.Unwrap(e.Err); cause != nil { // the metadata service's answer
+			why = cause.Error()
 		}
-		return p, nil
 	}
-	p, err := aws.NewSecretsManager(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return &s1crets.Error{Op: "new", Provider: provider, Err: fmt.Errorf(
+		"%w: pass --region REGION, or set AWS_REGION or a region in the shared config file's profile; %s", aws.ErrNoRegion, why)}
 }
 
 // readOptions are the per-call options of the reads.

@@ -23,8 +23,9 @@
 // WithRegion, else the SDK's chain (environment, shared config), else the
 // region of the EC2 instance from the instance metadata service (IMDSv2),
 // asked under a short deadline: off EC2 with no region anywhere, the
-// constructor fails within about a second with an error that says where a
-// region can be set. It never hangs.
+// constructor fails within about a second with ErrNoRegion, whose message
+// says where a region can be set. It never hangs. With
+// AWS_EC2_METADATA_DISABLED=true the metadata service is not asked at all.
 //
 // # Assume role
 //
@@ -53,6 +54,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +67,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/s1crets/s1crets"
 	"github.com/s1crets/s1crets/driver"
@@ -211,8 +214,7 @@ func loadConfigInto(ctx context.Context, s settings, release *func()) (awssdk.Co
 	if cfg.Region == "" {
 		region, err := regionFromIMDS(ctx, cfg, s.imdsWait)
 		if err != nil {
-			return cfg, fmt.Errorf("no AWS region: set AWS_REGION, a region in the shared config file, "+
-				"or the option aws.WithRegion; the EC2 instance metadata service gave none (%w)", err)
+			return cfg, &noRegionError{imds: err}
 		}
 		cfg.Region = region
 	}
@@ -275,23 +277,52 @@ func withTimeouts(c *awshttp.BuildableClient, d time.Duration) (*http.Client, *h
 	}, tr
 }
 
+// ErrNoRegion is the error of a constructor that found no AWS region: no
+// WithRegion, none in the SDK's chain (AWS_REGION, the shared config) and
+// none from the EC2 instance metadata service. Test for it with errors.Is.
+var ErrNoRegion = errors.New("s1crets: no AWS region")
+
+// noRegionError is ErrNoRegion with the reason the instance metadata
+// service gave none, which it unwraps to.
+type noRegionError struct{ imds error }
+
+func (e *noRegionError) Error() string {
+	return ErrNoRegion.Error() + ": set AWS_REGION, a region in the shared config file, or the option aws.WithRegion; " + e.imds.Error()
+}
+
+func (e *noRegionError) Is(target error) bool { return target == ErrNoRegion }
+func (e *noRegionError) Unwrap() error        { return e.imds }
+
+// imdsDisabled reports whether AWS_EC2_METADATA_DISABLED turns the
+// instance metadata service off, as the SDK reads it: in the environment,
+// also for a config of WithConfig, which may carry no environment.
+func imdsDisabled() bool {
+	return strings.EqualFold(os.Getenv("AWS_EC2_METADATA_DISABLED"), "true")
+}
+
 // regionFromIMDS asks the instance metadata service (IMDSv2) for the
-// region, within wait.
+// region, within wait, unless AWS_EC2_METADATA_DISABLED (or the config)
+// turns it off: then it asks nothing. The SDK's logger is kept quiet: its
+// warnings (a fall-back to IMDSv1) are no news next to the error returned.
 func regionFromIMDS(ctx context.Context, cfg awssdk.Config, wait time.Duration) (string, error) {
+	if imdsDisabled() {
+		return "", errors.New("the EC2 instance metadata service is not asked: AWS_EC2_METADATA_DISABLED is true")
+	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	client := imds.NewFromConfig(cfg, func(o *imds.Options) {
-		o.ClientEnableState = imds.ClientEnabled
 		o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1)
+		o.Logger = logging.Nop{}
 	})
 	out, err := client.GetRegion(ctx, &imds.GetRegionInput{})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("no answer within %v", wait)
-		}
-		return "", err
+	switch {
+	case err == nil:
+		return out.Region, nil
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("the EC2 instance metadata service gave none: no answer within %v", wait)
+	default:
+		return "", fmt.Errorf("the EC2 instance metadata service gave none (%w)", err)
 	}
-	return out.Region, nil
 }
 
 // notFoundCodes are the AWS error codes that mean "no such secret"; they
