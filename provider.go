@@ -199,7 +199,7 @@ func (c *Client) invalidateTiers(ctx context.Context, names ...string) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs)
 }
 
 // tierFailure is the error of an Update whose write landed in the store

@@ -64,7 +64,6 @@ package s1crets
 
 import (
 	"context"
-	"errors"
 )
 
 // openFor splits opts and opens the provider for the simple API. With no
@@ -152,4 +151,20 @@ func PathExists(ctx context.Context, provider, path string, opts ...Option) (boo
 	return p.PathExists(ctx, path, copts...)
 }
 
-func joinErrors(errs []error) error { return errors.Join(errs...) }
+// joinErrors joins the non-nil errors of errs on one line ("a; b"), as
+// errors.Join would on several; nil when there are none.
+func joinErrors(errs []error) error {
+	var kept []error
+	for _, err := range errs {
+		if err != nil {
+			kept = append(kept, err)
+		}
+	}
+	switch len(kept) {
+	case 0:
+		return nil
+	case 1:
+		return kept[0]
+	}
+	return &manyErr{kept}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,7 +92,7 @@ func (t *tierSet) close() error {
 	for _, x := range append(t.values, t.lists...) {
 		errs = append(errs, x.Close())
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs)
 }
 
 // variantName is the stable name of a Query in the tiers, shared by
