@@ -28,6 +28,9 @@ type Provider interface {
 // secret; with Default, that value instead of an ErrNotFound error. A cache
 // hit allocates nothing, with or without a KeyPath.
 func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
+	if ctx == nil { // also on a hit: the mistake shows before the cache is cold
+		return Value{}, c.fail("get", path, errNilContext)
+	}
 	// The hot paths, a hit with no option or with a lone KeyPath: a few
 	// loads and a walk of the prebuilt JSON tree, nothing to parse.
 	var keys keyPathOpt
