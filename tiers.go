@@ -67,7 +67,7 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 		v, l, err := driver.OpenTier(cfg.RedisURL, driver.TierOptions{Prefix: cfg.RedisPrefix, Key: key,
 			Plaintext: cfg.RedisPlaintext, Timeout: cfg.RedisTimeout})
 		if err != nil {
-			return t, invalidf("cache RedisURL: %v", err)
+			return t, invalidBecause("cache RedisURL", err)
 		}
 		t.values = append(t.values, v)
 		t.lists = append(t.lists, l)

@@ -25,7 +25,7 @@ import (
 	"github.com/s1crets/s1crets/internal/awsfake"
 	"github.com/s1crets/s1crets/providers/aws"
 	"github.com/s1crets/s1crets/providers/memory"
-	_ "github.com/s1crets/s1crets/redistier"
+	"github.com/s1crets/s1crets/redistier"
 )
 
 // apiStores are the three stores of the module over one fake AWS, each
@@ -63,6 +63,7 @@ func assertError(t *testing.T, what string, err error) {
 	assert.True(t, ok, "%s: %T is not an *s1crets.Error: %v", what, err, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "s1crets: "), "%s: %v", what, err)
 	assert.NotContains(t, err.Error(), "\n", what)
+	assert.Equal(t, 1, strings.Count(err.Error(), "s1crets: "), "%s: one prefix: %v", what, err)
 }
 
 // TestNilContext: every exported function and method that takes a context
@@ -380,4 +381,20 @@ func TestOptionsApply(t *testing.T) {
 // simple API memoized.
 func closeMemoized(t *testing.T) {
 	t.Cleanup(func() { _ = s1crets.Close() })
+}
+
+// TestRedisURLErrorHidesCredentials: a malformed Redis URL given to a
+// constructor is an ErrInvalid *s1crets.Error that matches
+// redistier.ErrBadURL and shows neither the user nor the password
+// (redistier's TestURLRedaction tries every kind of malformed URL).
+func TestRedisURLErrorHidesCredentials(t *testing.T) {
+	for _, url := range []string{"redis://admin:s3cretpw@cache:port/0", "redis://admin:s3cretpw@cache:6379/x", "rediss://admin:s3cretpw@cache:6379/0?dial_timeout=x"} {
+		_, err := memory.New(nil, s1crets.Cache(s1crets.CacheConfig{RedisURL: url, RedisPlaintext: true}))
+		require.Error(t, err)
+		assertError(t, url, err)
+		assert.ErrorIs(t, err, s1crets.ErrInvalid)
+		assert.ErrorIs(t, err, redistier.ErrBadURL)
+		assert.NotContains(t, err.Error(), "s3cret")
+		assert.NotContains(t, err.Error(), "admin")
+	}
 }
