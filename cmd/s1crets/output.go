@@ -66,15 +66,27 @@ func writeLines(w io.Writer, m map[string]s1crets.Value) error {
 	return nil
 }
 
-// writeJSON writes one JSON object, name -> value: JSON secrets embedded as
-// JSON, text as strings, binary as base64 strings.
-func writeJSON(w io.Writer, m map[string]s1crets.Value) error {
+// writeNames writes the names, sorted, one per line.
+func writeNames(w io.Writer, m map[string]s1crets.Value) error {
+	for _, name := range sortedNames(m) {
+		if _, err := io.WriteString(w, name+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeJSON writes one JSON object, name -> value: text as strings, binary
+// as base64 strings, and with embed (Secrets Manager, whose JSON secrets
+// the original decodes) JSON secrets embedded as JSON. A Parameter Store
+// value is a string, and stays one: "8080" is not the number 8080.
+func writeJSON(w io.Writer, m map[string]s1crets.Value, embed bool) error {
 	obj := make(map[string]any, len(m))
 	for name, v := range m {
 		switch {
 		case v.IsBinary():
 			obj[name] = base64.StdEncoding.EncodeToString(v.Bytes())
-		case v.IsJSON():
+		case embed && v.IsJSON():
 			obj[name] = json.RawMessage(v.Text())
 		default:
 			obj[name] = v.Text()
@@ -103,6 +115,62 @@ func writeDotenv(w io.Writer, m map[string]s1crets.Value) error {
 		}
 	}
 	return nil
+}
+
+// writeEnvFile writes NAME=value lines, sorted by NAME and named as exec
+// names environment variables, for docker run --env-file and systemd's
+// EnvironmentFile=. Docker takes the rest of the line literally; systemd
+// reads an unquoted value the same, except that it drops leading and
+// trailing white space, reads a backslash as an escape and a leading quote
+// as quoting. So each value goes on one line, unquoted, as it is: JSON
+// spanning several lines is compacted to one, and a value that the two
+// would not both read back as it is, is an error that names the secret and
+// why, never the value.
+func writeEnvFile(w io.Writer, m map[string]s1crets.Value) error {
+	compacted := make(map[string]s1crets.Value, len(m))
+	for name, v := range m {
+		if !v.IsBinary() && v.IsJSON() && strings.ContainsAny(v.Text(), "\r\n") {
+			v = s1crets.NewValue(string(compactJSON(v)))
+		}
+		compacted[name] = v
+	}
+	vars, err := envVars(nil, compacted)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if why := envFileUnfit(vars[name].value); why != "" {
+			return fmt.Errorf("secret %s: --format env-file cannot hold its value: %s; use --format dotenv (a shell), json, or exec",
+				strconv.Quote(vars[name].secret), why)
+		}
+	}
+	for _, name := range names {
+		if _, err := io.WriteString(w, name+"="+vars[name].value+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// envFileUnfit says why Docker and systemd would not both read value, put
+// unquoted after "NAME=", back as it is; "" when they would.
+func envFileUnfit(value string) string {
+	switch {
+	case strings.ContainsAny(value, "\n\r"):
+		return "it has a line break (one line per variable)"
+	case strings.ContainsRune(value, '\\'):
+		return "it has a backslash (systemd reads it as an escape, Docker does not)"
+	case strings.HasPrefix(value, "'") || strings.HasPrefix(value, `"`):
+		return "it starts with a quote (systemd reads it as quoting, Docker does not)"
+	case value != strings.TrimSpace(value):
+		return "it starts or ends with white space (systemd drops it, Docker does not)"
+	}
+	return ""
 }
 
 // envVar is one environment variable made from a secret.
