@@ -3,6 +3,7 @@ package s1crets_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -79,4 +80,20 @@ func TestErrorMessages(t *testing.T) {
 		assert.NotContains(t, tc.err.Error(), "\n")
 		assert.Equal(t, 1, strings.Count(tc.err.Error(), "s1crets: "), "one prefix: %s", tc.err)
 	}
+}
+
+// TestValueInUnexportedField pins the README's claim: fmt cannot call the
+// methods of a Value in an unexported field, so it prints the Value's
+// fields, an address and a flag, never the secret.
+func TestValueInUnexportedField(t *testing.T) {
+	type holder struct{ v s1crets.Value }
+	h := holder{s1crets.NewValue("hunter2-secret")}
+	assert.Regexp(t, `^\{\{0x[0-9a-f]+ false\}\}$`, fmt.Sprintf("%v", h))
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		out := fmt.Sprintf(verb, h)
+		assert.NotContains(t, out, "hunter2", verb)
+		assert.NotContains(t, out, fmt.Sprintf("%x", "hunter2"), verb)
+	}
+	type exported struct{ V s1crets.Value }
+	assert.Equal(t, "{[REDACTED]}", fmt.Sprintf("%v", exported{h.v}))
 }
