@@ -12,7 +12,6 @@ import (
 
 	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/internal/diskcache"
-	"github.com/s1crets/s1crets/internal/seal"
 )
 
 // tierSet is the disk and shared tiers of one provider, in the order they
@@ -228,6 +227,3 @@ func (c *Client) writeTiers(ctx context.Context, tiers []driver.Tier, stamps []d
 		_ = tiers[i].Put(ctx, name, variant, raw, life, st)
 	}
 }
-
-// sealKeyHint is the message of a tier that needs a key.
-var sealKeyHint = "set CacheConfig.EncryptionKey or " + seal.EnvKey + " (32 bytes, base64)"
