@@ -472,11 +472,3 @@ func (c *memCache) purge() {
 	clear(c.aliases)
 	clear(c.canonicals)
 }
-
-// len returns the number of cached values and listings.
-func (c *memCache) len() (values, lists int) {
-	if c.values == nil {
-		return 0, 0
-	}
-	return c.values.lru.Len(), c.lists.lru.Len()
-}

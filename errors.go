@@ -78,3 +78,21 @@ type reason struct {
 
 func (r *reason) Error() string { return r.sentinel.Error() + ": " + r.msg }
 func (r *reason) Unwrap() error { return r.sentinel }
+
+// invalidBecause returns an ErrInvalid error about what, caused by cause,
+// which stays reachable with errors.Is and errors.As: "s1crets: invalid
+// argument: WHAT: CAUSE" on one line, without cause's own "s1crets: ".
+func invalidBecause(what string, cause error) error {
+	return &invalidCause{what: what, cause: cause}
+}
+
+type invalidCause struct {
+	what  string
+	cause error
+}
+
+func (e *invalidCause) Error() string {
+	return ErrInvalid.Error() + ": " + e.what + ": " + strings.TrimPrefix(e.cause.Error(), "s1crets: ")
+}
+
+func (e *invalidCause) Unwrap() []error { return []error{ErrInvalid, e.cause} }

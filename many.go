@@ -3,6 +3,8 @@ package s1crets
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +16,7 @@ import (
 type Many struct {
 	Values  map[string]Value // the secrets read, by name as asked
 	Missing []string         // names that do not exist, in the order asked
-	Failed  map[string]error // names that could not be read, with the reason
+	Failed  map[string]error // names that could not be read, with the reason (an *Error)
 }
 
 // Err returns nil when every name was read, else an *Error that names the
@@ -32,8 +34,12 @@ func (m Many) Err() error {
 		}
 		errs = append(errs, &reason{ErrNotFound, strings.Join(quoted, ", ")})
 	}
-	for name, err := range m.Failed {
-		errs = append(errs, &Error{Op: "get", Path: name, Err: err})
+	for _, name := range slices.Sorted(maps.Keys(m.Failed)) {
+		err := m.Failed[name]
+		if e, ok := err.(*Error); !ok || e.Path != name {
+			err = &Error{Op: "get", Path: name, Err: err}
+		}
+		errs = append(errs, err)
 	}
 	return &Error{Op: "get-many", Err: &manyErr{errs}}
 }
@@ -59,6 +65,9 @@ func (e *manyErr) Unwrap() []error { return e.errs }
 // an error; the error is for bad input or a failure of the whole read.
 // Per-call options apply to every name (KeyPath too).
 func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (Many, error) {
+	if ctx == nil {
+		return Many{}, c.fail("get-many", "", errNilContext)
+	}
 	o, err := parseCall(opts)
 	if err == nil && o.hasDef {
 		err = invalidf("Default does not apply to GetMany")
@@ -124,6 +133,12 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 				res.Failed[n] = err
 			}
 		}
+	}
+	for n, err := range res.Failed { // each reason an *Error that names the secret
+		if e, ok := err.(*Error); ok && e.Provider == "" && e.Path == "" {
+			err = e.Err // a Value's error (lookup): named here
+		}
+		res.Failed[n] = c.fail("get-many", n, err)
 	}
 	for _, n := range names { // missing names in the order asked
 		if _, ok := res.Values[n]; !ok && res.Failed[n] == nil && seen[n] {

@@ -28,6 +28,9 @@ type Provider interface {
 // secret; with Default, that value instead of an ErrNotFound error. A cache
 // hit allocates nothing, with or without a KeyPath.
 func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, error) {
+	if ctx == nil { // also on a hit: the mistake shows before the cache is cold
+		return Value{}, c.fail("get", path, errNilContext)
+	}
 	// The hot paths, a hit with no option or with a lone KeyPath: a few
 	// loads and a walk of the prebuilt JSON tree, nothing to parse.
 	var keys keyPathOpt
@@ -175,7 +178,8 @@ func (c *Client) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 //
 // The store's own error message is never shown (it may quote the value):
 // the error names the store's error code, and errors.As still reaches the
-// store's error.
+// store's error, which is the store's answer as it came and may quote the
+// value: log the error Update returns, not the store's error.
 func (c *Client) Update(ctx context.Context, path, value string, opts ...Option) error {
 	o, err := parseCall(opts)
 	if err == nil && o.perCall != "" {
@@ -242,7 +246,7 @@ func (c *Client) invalidateTiers(ctx context.Context, names ...string) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs)
 }
 
 // tierFailure is the error of an Update whose write landed in the store
@@ -260,25 +264,34 @@ func (e *tierFailure) Unwrap() error { return e.err }
 // the error itself for errors.Is and errors.As.
 func withheld(err error) error {
 	if errors.Is(err, ErrNotFound) {
-		return &withheldErr{err: err, msg: "not found"}
+		return &withheldErr{store: &storeError{err}, msg: "not found"}
 	}
 	var coded interface{ ErrorCode() string }
 	msg := "the store refused the update"
-	if errors.As(err, &coded) {
+	switch {
+	case errors.As(err, &coded):
 		msg += " (" + coded.ErrorCode() + ")"
-	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	case errors.Is(err, context.Canceled):
+		return &withheldErr{store: &storeError{err}, msg: context.Canceled.Error()}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &withheldErr{store: &storeError{err}, msg: context.DeadlineExceeded.Error()}
 	}
-	return &withheldErr{err: err, msg: msg + "; its message is withheld because it may quote the value"}
+	return &withheldErr{store: &storeError{err}, msg: msg + "; its message is withheld because it may quote the value"}
 }
 
+// withheldErr is the error of a failed Update. It holds no copy of the
+// store's message: the store's error sits behind a pointer, so that %#v of
+// a withheldErr prints an address, not the store's error (which may quote
+// the value) even when that error is a struct value.
 type withheldErr struct {
-	err error
-	msg string
+	store *storeError
+	msg   string
 }
+
+type storeError struct{ err error }
 
 func (e *withheldErr) Error() string { return e.msg }
-func (e *withheldErr) Unwrap() error { return e.err }
+func (e *withheldErr) Unwrap() error { return e.store.err }
 
 // PathExists reports whether path exists: for Parameter Store, a parameter
 // name or a path with parameters below it; for Secrets Manager, a secret

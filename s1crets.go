@@ -64,7 +64,6 @@ package s1crets
 
 import (
 	"context"
-	"errors"
 )
 
 // openFor splits opts and opens the provider for the simple API. With no
@@ -162,4 +161,20 @@ func Invalidate(ctx context.Context, provider, path string) error {
 	return p.Invalidate(ctx, path)
 }
 
-func joinErrors(errs []error) error { return errors.Join(errs...) }
+// joinErrors joins the non-nil errors of errs on one line ("a; b"), as
+// errors.Join would on several; nil when there are none.
+func joinErrors(errs []error) error {
+	var kept []error
+	for _, err := range errs {
+		if err != nil {
+			kept = append(kept, err)
+		}
+	}
+	switch len(kept) {
+	case 0:
+		return nil
+	case 1:
+		return kept[0]
+	}
+	return &manyErr{kept}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/s1crets/s1crets/driver"
 	"github.com/s1crets/s1crets/internal/diskcache"
-	"github.com/s1crets/s1crets/internal/seal"
 )
 
 // tierSet is the disk and shared tiers of one provider, in the order they
@@ -69,7 +67,7 @@ func openTiers(cfg CacheConfig, now func() time.Time) (t *tierSet, err error) {
 		v, l, err := driver.OpenTier(cfg.RedisURL, driver.TierOptions{Prefix: cfg.RedisPrefix, Key: key,
 			Plaintext: cfg.RedisPlaintext, Timeout: cfg.RedisTimeout})
 		if err != nil {
-			return t, invalidf("cache RedisURL: %v", err)
+			return t, invalidBecause("cache RedisURL", err)
 		}
 		t.values = append(t.values, v)
 		t.lists = append(t.lists, l)
@@ -111,7 +109,7 @@ func (t *tierSet) close() error {
 	for _, x := range append(t.values, t.lists...) {
 		errs = append(errs, x.Close())
 	}
-	return errors.Join(errs...)
+	return joinErrors(errs)
 }
 
 // variantName is the stable name of a Query in the tiers, shared by
@@ -247,6 +245,3 @@ func (c *Client) writeTiers(ctx context.Context, tiers []driver.Tier, stamps []d
 		_ = tiers[i].Put(ctx, name, variant, raw, life, st)
 	}
 }
-
-// sealKeyHint is the message of a tier that needs a key.
-var sealKeyHint = "set CacheConfig.EncryptionKey or " + seal.EnvKey + " (32 bytes, base64)"

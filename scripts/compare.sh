@@ -19,4 +19,4 @@ URL="$(bash scripts/moto.sh start)"
 export AWS_ENDPOINT_URL="$URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
   AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 go build -o "$bin/s1crets" ./cmd/s1crets
-go run ./internal/compare -venv "$VENV" -cli "$bin/s1crets" -n "$N"
+go run ./scripts/compare -venv "$VENV" -cli "$bin/s1crets" -n "$N"

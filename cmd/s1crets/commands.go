@@ -29,15 +29,20 @@ written raw with no newline, so "s1crets get P > file" reproduces it exactly.
 
 Flags:
   --base64                print the value base64-encoded, plus a newline
-`,
+` + noDecryptHelp + versionsHelp,
 	run: runGet,
 }
 
 func runGet(ctx context.Context, e env, args []string) error {
 	var f awsFlags
+	var r readFlags
 	fs := newFlagSet("get", &f)
+	r.bind(fs, true)
 	b64 := fs.Bool("base64", false, "")
 	pos, err := parseCommand(fs, &f, args, 1, -1, "PATH [KEY...]")
+	if err == nil {
+		err = r.check(fs)
+	}
 	if err != nil {
 		return err
 	}
@@ -47,12 +52,11 @@ func runGet(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	v, err := p.Get(ctx, path, f.readOptions(keys)...)
+	v, err := p.Get(ctx, path, r.options(keys)...)
 	if err != nil {
 		return err
 	}
-	lookedUp := len(keys) > 0 || (f.provider == aws.ParameterStoreName && strings.HasPrefix(path, aws.ReferencePrefix))
-	out := render(v, lookedUp)
+	out := render(v)
 	switch {
 	case *b64:
 		out = append([]byte(base64.StdEncoding.EncodeToString(out)), '\n')
@@ -72,14 +76,21 @@ Exits 0 when PATH exists, 1 when it does not; prints nothing. For aws.ps, PATH
 exists when it names a parameter or has parameters below it ("/a/b" for
 "/a/b/c", not for "/a/bc"); for aws.sm, when it names a secret. With KEYs,
 whether that key path exists inside the JSON secret at PATH.
-`,
+
+Flags:
+` + noDecryptHelp + versionsHelp,
 	run: runExists,
 }
 
 func runExists(ctx context.Context, e env, args []string) error {
 	var f awsFlags
+	var r readFlags
 	fs := newFlagSet("exists", &f)
+	r.bind(fs, true)
 	pos, err := parseCommand(fs, &f, args, 1, -1, "PATH [KEY...]")
+	if err == nil {
+		err = r.check(fs)
+	}
 	if err != nil {
 		return err
 	}
@@ -88,7 +99,7 @@ func runExists(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	ok, err := p.PathExists(ctx, pos[0], f.readOptions(pos[1:])...)
+	ok, err := p.PathExists(ctx, pos[0], r.options(pos[1:])...)
 	if err != nil {
 		return err
 	}
@@ -108,21 +119,32 @@ below PATH, recursively; for aws.sm, the secrets whose names start with PATH.
 Nothing below PATH is not an error: the output is empty.
 
 Flags:
-  --format F              lines (default): "name value" per secret, sorted by name;
-                            values as stored, but JSON on several lines compacted to
-                            one and binary values in base64
-                          json: one JSON object {"name": value, ...}; JSON secrets
-                            embedded as JSON, text as strings, binary as base64 strings
-                          dotenv: NAME='value' lines, quoted for a POSIX shell, named as
-                            by exec (last path segment, upper-case, other characters
-                            as "_"); binary values in base64
-`,
+  --format F              lines (default): "name value" per secret, sorted by name, as
+                            the original prints them: values as stored, but JSON on
+                            several lines compacted to one and binary values in base64
+                          names: the names only, one per line
+                          json: one JSON object {"name": value, ...} for programs (jq);
+                            aws.ps: every value a string, as Parameter Store holds it;
+                            aws.sm: JSON secrets embedded as JSON (as the original
+                            decodes them), other text as strings; binary as base64
+                          dotenv: NAME='value' lines for a POSIX shell (set -a; . FILE),
+                            quoted, so any value fits, on several lines if need be
+                          env-file: NAME=value lines, unquoted, one per secret, for
+                            docker run --env-file and systemd's EnvironmentFile=; a
+                            value they cannot both read as it is (a line break, a
+                            backslash, a leading quote or space, ...) is an error
+                          dotenv and env-file name the variables as exec does (last
+                          path segment, upper-case, other characters as "_"); binary
+                          values in base64
+` + noDecryptHelp,
 	run: runGetByPath,
 }
 
 func runGetByPath(ctx context.Context, e env, args []string) error {
 	var f awsFlags
+	var r readFlags
 	fs := newFlagSet("get-by-path", &f)
+	r.bind(fs, false)
 	format := fs.String("format", "lines", "")
 	pos, err := parseCommand(fs, &f, args, 1, 1, "PATH")
 	if err != nil {
@@ -132,19 +154,24 @@ func runGetByPath(ctx context.Context, e env, args []string) error {
 	switch *format {
 	case "lines":
 		write = writeLines
+	case "names":
+		write = writeNames
 	case "json":
-		write = writeJSON
+		embed := f.provider == aws.SecretsManagerName
+		write = func(w io.Writer, m map[string]s1crets.Value) error { return writeJSON(w, m, embed) }
 	case "dotenv":
 		write = writeDotenv
+	case "env-file":
+		write = writeEnvFile
 	default:
-		return usagef("--format %q: must be lines, json or dotenv", *format)
+		return usagef("--format %q: must be lines, names, json, dotenv or env-file", *format)
 	}
 	p, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	m, err := p.GetByPath(ctx, pos[0], f.readOptions(nil)...)
+	m, err := p.GetByPath(ctx, pos[0], r.options(nil)...)
 	if err != nil {
 		return err
 	}
@@ -193,13 +220,9 @@ func runUpdate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer p.Close()
-	if err := p.Update(ctx, path, value); err != nil {
-		if value != "" {
-			err = &redactedError{err: err, secret: value}
-		}
-		return err
-	}
-	return nil
+	// The library's error withholds the store's message, which may quote
+	// the value: it is printed as it is, never edited.
+	return p.Update(ctx, path, value)
 }
 
 // readValue reads update's value from r, without one trailing newline.

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,17 +22,24 @@ func TestHelp(t *testing.T) {
 			assert.Contains(t, out, "  "+c.name+" ", args)
 		}
 		for _, want := range []string{"Exit codes:", "0  success", "1  not found", "2  usage error", "3  any other error",
-			"--provider P", "--region", "--role-arn", "--role-session-name", "--external-id", "--retry", "--timeout", "--no-cache"} {
+			"126 if it cannot be run", "127 if CMD is not found",
+			"--provider P", "--region", "--profile NAME", "--endpoint-url URL", "--role-arn", "--role-session-name",
+			"--external-id", "--retry", "--timeout"} {
 			assert.Contains(t, out, want, args)
 		}
+		assert.NotContains(t, out, "--no-cache", "there is no cache to bypass in one run")
 	}
 	for _, c := range commands {
 		for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
 			out := ok(t, cli(t, "", args...))
 			assert.True(t, strings.HasPrefix(out, "Usage: s1crets "+c.name), "%v: %s", args, out)
 			if c != versionCmd {
-				assert.Contains(t, out, "Exit codes:", args)
-				assert.Contains(t, out, "--provider P", args)
+				// The common flags in one sentence, not the block of the
+				// top-level help repeated.
+				assert.True(t, strings.HasSuffix(out, "\n"+commonFlagsLine), "%v: %s", args, out)
+				assert.NotContains(t, out, "Exit codes:", args)
+				assert.NotContains(t, out, "--provider P", args)
+				assert.Less(t, strings.Count(out, "\n"), 45, "%v: short", args)
 			}
 		}
 	}
@@ -38,6 +47,14 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, ok(t, cli(t, "", "get", "some/path", "--help")), "Usage: s1crets get")
 	assert.Contains(t, ok(t, cli(t, "", "get-by-path", "--help")), "--format F")
 	assert.Contains(t, ok(t, cli(t, "", "get", "--help")), "--base64")
+	for _, cmd := range []string{"get", "exists", "get-by-path", "exec"} {
+		assert.Contains(t, ok(t, cli(t, "", cmd, "--help")), "--no-decrypt", cmd)
+	}
+	for _, cmd := range []string{"get", "exists"} {
+		out := ok(t, cli(t, "", cmd, "--help"))
+		assert.Contains(t, out, "--version-stage LABEL", cmd)
+		assert.Contains(t, out, "--version-id ID", cmd)
+	}
 	assert.Contains(t, ok(t, cli(t, "", "exec", "--help")), "--path PATH")
 }
 
@@ -74,7 +91,16 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"get", "p", "--role-arn="}, "empty role ARN"},
 		{[]string{"get", "p", "--role-session-name", "s"}, "--role-session-name needs --role-arn"},
 		{[]string{"get", "p", "--external-id", "x"}, "--external-id needs --role-arn"},
-		{[]string{"get-by-path", "p", "--format", "xml"}, `--format "xml"`},
+		{[]string{"get-by-path", "p", "--format", "xml"}, `--format "xml": must be lines, names, json, dotenv or env-file`},
+		{[]string{"get", "p", "--no-cache"}, "flag provided but not defined: --no-cache"},
+		{[]string{"get", "p", "--profile="}, "--profile: empty profile name"},
+		{[]string{"get", "p", "--endpoint-url="}, "--endpoint-url: empty URL"},
+		{[]string{"get", "p", "--endpoint-url", "localhost:4566"}, "WithEndpoint"},
+		{[]string{"get", "p", "--version-stage="}, "--version-stage: empty value"},
+		{[]string{"get", "p", "--version-id="}, "--version-id: empty value"},
+		{[]string{"get", "--provider", "aws.ps", "/p", "--version-stage", "AWSPREVIOUS"}, "VersionStage does not apply to Parameter Store"},
+		{[]string{"get", "p", "--no-decrypt"}, "Decrypt does not apply to Secrets Manager"},
+		{[]string{"get-by-path", "p/", "--version-id", "x"}, "not defined: --version-id"},
 		{[]string{"get", ""}, "empty path"},
 		{[]string{"exec", "--", "true"}, "missing --path"},
 		{[]string{"exec", "--path", "p"}, "missing the command"},
@@ -139,7 +165,6 @@ func TestGetSecretsManager(t *testing.T) {
 		// Binary: raw, no newline; or base64 with one.
 		{[]string{"get", "app/bin"}, "\x00ab\xff\n"},
 		{[]string{"get", "app/bin", "--base64"}, base64.StdEncoding.EncodeToString([]byte{0, 'a', 'b', 0xff, '\n'}) + "\n"},
-		{[]string{"get", "--no-cache", "app/plain"}, "hunter2\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			assert.Equal(t, tc.want, ok(t, cli(t, "", tc.args...)))
@@ -219,7 +244,6 @@ func TestExists(t *testing.T) {
 		{[]string{"exists", "--provider", "aws.ps", "/nope"}, 1},
 		{[]string{"exists", "/app/cfg", "a", "b", "--provider", "aws.ps"}, 0},
 		{[]string{"exists", "/app/cfg", "a", "c", "--provider", "aws.ps"}, 1},
-		{[]string{"exists", "--no-cache", "app/plain"}, 0},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := cli(t, "", tc.args...)
@@ -250,7 +274,7 @@ func TestGetByPath(t *testing.T) {
 		assert.Equal(t, "/app/db/deep/cfg {\"a\":1}\n/app/db/host db.internal\n/app/db/password s3cr3t\n",
 			ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app")))
 		assert.Equal(t, ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app")),
-			ok(t, cli(t, "", "get-by-path", "/app", "--provider=aws.ps", "--format", "lines", "--no-cache")))
+			ok(t, cli(t, "", "get-by-path", "/app", "--provider=aws.ps", "--format", "lines")))
 	})
 	t.Run("json", func(t *testing.T) {
 		out := ok(t, cli(t, "", "get-by-path", "app/", "--format", "json"))
@@ -266,8 +290,9 @@ func TestGetByPath(t *testing.T) {
 				"list": []any{map[string]any{"k": 1.0}, map[string]any{"k": 2.0}}, "nested": map[string]any{"deep": map[string]any{"x": true}}},
 			"app/plain": "hunter2",
 		}, m)
+		// A Parameter Store value is a string and stays one.
 		out = ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/app", "--format=json"))
-		assert.Equal(t, `{"/app/db/deep/cfg":{"a":1},"/app/db/host":"db.internal","/app/db/password":"s3cr3t"}`+"\n", out)
+		assert.Equal(t, `{"/app/db/deep/cfg":"{\n  \"a\": 1\n}","/app/db/host":"db.internal","/app/db/password":"s3cr3t"}`+"\n", out)
 	})
 	t.Run("dotenv", func(t *testing.T) {
 		assert.Equal(t, "CFG='{\n  \"a\": 1\n}'\nHOST='db.internal'\nPASSWORD='s3cr3t'\n",
@@ -399,18 +424,6 @@ func TestAWSFlags(t *testing.T) {
 		f.FailNext("GetSecretValue", 1, awsfake.Fault{Delay: 100 * time.Millisecond})
 		assert.Equal(t, "v\n", ok(t, cli(t, "", "get", "s", "--timeout", "60")))
 	})
-	t.Run("no-cache", func(t *testing.T) {
-		// One invocation reads each path once anyway, except exec with a
-		// path given twice: the second read is a cache hit unless
-		// --no-cache.
-		f := newFake(t)
-		f.PutSecretString("nc/a", "1")
-		ok(t, cli(t, "", "exec", "--path", "nc/", "--path", "nc/", "--", "true"))
-		assert.Equal(t, 1, f.Calls("BatchGetSecretValue"))
-		f.ResetCalls()
-		ok(t, cli(t, "", "exec", "--no-cache", "--path", "nc/", "--path", "nc/", "--", "true"))
-		assert.Equal(t, 2, f.Calls("BatchGetSecretValue"))
-	})
 	t.Run("sdk environment", func(t *testing.T) {
 		f := newFake(t)
 		f.PutParameter(awsfake.Parameter{Name: "/p", Value: "v"})
@@ -425,7 +438,10 @@ func TestOtherErrors(t *testing.T) {
 	seedSM(f)
 	f.Deny("GetSecretValue")
 	fails(t, cli(t, "", "get", "app/plain"), exitError, "AccessDenied")
-	fails(t, cli(t, "", "exists", "app/plain"), exitError, "AccessDenied")
+	line := fails(t, cli(t, "", "exists", "app/plain"), exitError, "AccessDenied", `s1crets: path-exists aws.sm "app/plain": `)
+	assert.NotContains(t, line, "s1crets: get ", "exists errors are labelled as such")
+	line = fails(t, cli(t, "", "exists", "app/plain", "k"), exitError, `s1crets: path-exists aws.sm "app/plain": `)
+	assert.NotContains(t, line, "s1crets: get ")
 	f.Allow("GetSecretValue")
 	f.Deny("PutSecretValue")
 	fails(t, cli(t, "", "update", "app/plain", "v"), exitError, "AccessDenied")
@@ -477,4 +493,170 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 			assert.NotContains(t, line, "7f3a", "error line: %s", line)
 		})
 	}
+}
+
+// TestUpdateErrorNotEdited: update's error is printed whole, whatever the
+// value: no letter or word of it is replaced by a mark (which would tell
+// where the value's characters are), and the store's own message, which
+// may quote the value, is not shown at all.
+func TestUpdateErrorNotEdited(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("app/plain", "old")
+	for _, value := range []string{"e", "o", "not", "found", "app", "s1crets"} {
+		line := fails(t, cli(t, "", "update", "app/nothere", value), exitNotFound)
+		assert.Equal(t, `s1crets: update aws.sm "app/nothere": not found`, line, "value %q", value)
+		line = fails(t, cli(t, "", "update", "--provider", "aws.ps", "/app/nothere", value), exitNotFound)
+		assert.Equal(t, `s1crets: update aws.ps "/app/nothere": not found`, line, "value %q", value)
+	}
+	f.FailNext("PutSecretValue", 1, awsfake.Fault{Code: "ValidationException", Message: "Value 'e' failed"})
+	line := fails(t, cli(t, "", "update", "app/plain", "e"), exitError)
+	assert.Equal(t, `s1crets: update aws.sm "app/plain": the store refused the update (ValidationException); `+
+		`its message is withheld because it may quote the value`, line)
+}
+
+// TestGetNoHTMLEscaping: objects and arrays found by a key path print with
+// <, > and & as they are, for both providers (the library encodes them so;
+// the tool has no unescaping of its own).
+func TestGetNoHTMLEscaping(t *testing.T) {
+	f := newFake(t)
+	const doc = `{"obj": {"q": "a<b>&c", "l": ["<&>"]}}`
+	f.PutSecretString("html/doc", doc)
+	f.PutParameter(awsfake.Parameter{Name: "/html/doc", Value: doc})
+	for _, args := range [][]string{
+		{"get", "html/doc", "obj"},
+		{"get", "--provider", "aws.ps", "/html/doc", "obj"},
+		{"get", "--provider", "aws.ps", "/aws/reference/secretsmanager/html/doc/obj"},
+	} {
+		assert.Equal(t, `{"l":["<&>"],"q":"a<b>&c"}`+"\n", ok(t, cli(t, "", args...)), args)
+	}
+}
+
+// TestNoRegion: without a region anywhere, the tool says to pass --region
+// (not the library's aws.WithRegion), asks no metadata service when
+// AWS_EC2_METADATA_DISABLED is true, and prints nothing else.
+func TestNoRegion(t *testing.T) {
+	newFake(t)
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, args := range [][]string{{"get", "p"}, {"exists", "--provider", "aws.ps", "/p"}, {"get-by-path", "p/"}} {
+		r := cli(t, "", args...)
+		line := fails(t, r, exitError, "no AWS region", "--region REGION", "AWS_REGION", "AWS_EC2_METADATA_DISABLED is true")
+		assert.NotContains(t, line, "aws.WithRegion")
+	}
+	assert.Equal(t, "v\n", func() string {
+		f := newFake(t)
+		f.PutSecretString("p", "v")
+		return ok(t, cli(t, "", "get", "p", "--region", "eu-west-1"))
+	}())
+}
+
+// TestGetByPathJSONKeepsParameterStrings: Parameter Store values are
+// strings, also when they read as JSON ("8080", "true", "null", objects);
+// Secrets Manager's JSON secrets are embedded, as the original decodes them.
+func TestGetByPathJSONKeepsParameterStrings(t *testing.T) {
+	f := newFake(t)
+	for name, value := range map[string]string{"/j/port": "8080", "/j/on": "true", "/j/none": "null", "/j/obj": `{"a":1}`, "/j/text": "x"} {
+		f.PutParameter(awsfake.Parameter{Name: name, Value: value})
+	}
+	f.PutSecretString("j/port", "8080")
+	f.PutSecretString("j/obj", `{"a":1}`)
+	out := ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/j", "--format", "json"))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &m))
+	assert.Equal(t, map[string]any{"/j/port": "8080", "/j/on": "true", "/j/none": "null", "/j/obj": `{"a":1}`, "/j/text": "x"}, m)
+	out = ok(t, cli(t, "", "get-by-path", "j/", "--format", "json"))
+	assert.Equal(t, `{"j/obj":{"a":1},"j/port":8080}`+"\n", out)
+}
+
+func TestGetByPathNames(t *testing.T) {
+	f := newFake(t)
+	seedSM(f)
+	assert.Equal(t, "app/-dash\napp/bin\napp/json\napp/plain\n", ok(t, cli(t, "", "get-by-path", "app/", "--format", "names")))
+	assert.Empty(t, ok(t, cli(t, "", "get-by-path", "none/", "--format", "names")))
+}
+
+// TestGetByPathEnvFile: --format env-file writes what docker run
+// --env-file and systemd's EnvironmentFile= both read back as is, and
+// refuses, naming the secret and not the value, what they cannot.
+func TestGetByPathEnvFile(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/ef/url", Value: "postgres://u:p'w@h/db?a=1&b=$HOME #x"})
+	f.PutParameter(awsfake.Parameter{Name: "/ef/cfg", Value: "{\n  \"a\": 1,\n  \"s\": \"x y\"\n}"})
+	f.PutParameter(awsfake.Parameter{Name: "/ef/empty-ish", Value: "a=b"})
+	f.PutParameter(awsfake.Parameter{Name: "/ef/inner", Value: `it's "quoted" inside`})
+	f.PutSecretBinary("ef/bin", []byte{0, 1, 0xff})
+	out := ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/ef", "--format", "env-file"))
+	assert.Equal(t, `CFG={"a":1,"s":"x y"}`+"\n"+
+		"EMPTY_ISH=a=b\n"+
+		`INNER=it's "quoted" inside`+"\n"+
+		"URL=postgres://u:p'w@h/db?a=1&b=$HOME #x\n", out)
+	// Docker's reading: the rest of the line, literally.
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		name, value, _ := strings.Cut(line, "=")
+		assert.NotContains(t, name, " ")
+		assert.Equal(t, value, strings.TrimSpace(value), "systemd trims white space")
+		assert.NotContains(t, value, `\`, "systemd reads a backslash as an escape")
+		assert.False(t, strings.HasPrefix(value, `"`) || strings.HasPrefix(value, "'"), "systemd reads a leading quote as quoting")
+	}
+	assert.Equal(t, "BIN="+base64.StdEncoding.EncodeToString([]byte{0, 1, 0xff})+"\n",
+		ok(t, cli(t, "", "get-by-path", "ef/", "--format", "env-file")))
+
+	for name, tc := range map[string]struct{ value, why string }{
+		"multiline": {"LEAK-line1\nline2", "line break"},
+		"cr":        {"LEAK-a\rb", "line break"},
+		"backslash": {`LEAK-a\nb`, "backslash"},
+		"json-esc":  {"{\n\"LEAK\": \"a\\nb\"\n}", "backslash"},
+		"quote":     {`"LEAK-quoted"`, "starts with a quote"},
+		"squote":    {`'LEAK-quoted'`, "starts with a quote"},
+		"space":     {" LEAK-padded", "white space"},
+		"trailing":  {"LEAK-padded\t", "white space"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.PutParameter(awsfake.Parameter{Name: "/bad/" + name + "/v", Value: tc.value})
+			line := fails(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/bad/"+name, "--format", "env-file"),
+				exitError, `secret "/bad/`+name+`/v"`, tc.why, "--format dotenv")
+			assert.NotContains(t, line, "LEAK")
+		})
+	}
+}
+
+// TestReadFlags: --no-decrypt, --version-stage and --version-id reach the
+// store; --profile and --endpoint-url choose the credentials, region and
+// endpoint.
+func TestReadFlags(t *testing.T) {
+	f := newFake(t)
+	f.PutParameter(awsfake.Parameter{Name: "/rf/pw", Value: "plain-pw", Type: "SecureString"})
+	f.PutSecretString("rf/s", "v1")
+	f.PutSecretString("rf/s", "v2")
+	cipher := awsfake.Ciphertext("/rf/pw")
+	assert.Equal(t, "plain-pw\n", ok(t, cli(t, "", "get", "--provider", "aws.ps", "/rf/pw")))
+	assert.Equal(t, cipher+"\n", ok(t, cli(t, "", "get", "--provider", "aws.ps", "/rf/pw", "--no-decrypt")))
+	assert.Equal(t, "/rf/pw "+cipher+"\n", ok(t, cli(t, "", "get-by-path", "--provider", "aws.ps", "/rf", "--no-decrypt")))
+	assert.Equal(t, "v2\n", ok(t, cli(t, "", "get", "rf/s")))
+	assert.Equal(t, "v1\n", ok(t, cli(t, "", "get", "rf/s", "--version-stage", "AWSPREVIOUS")))
+	fails(t, cli(t, "", "get", "rf/s", "--version-id", "no-such-version"), exitNotFound)
+	ok(t, cli(t, "", "exists", "rf/s", "--version-stage", "AWSPREVIOUS"))
+	fails(t, cli(t, "", "exists", "rf/s", "--version-stage", "NOPE"), exitNotFound)
+
+	t.Run("profile and endpoint", func(t *testing.T) {
+		dir := t.TempDir()
+		cfgFile, credFile := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+		require.NoError(t, os.WriteFile(cfgFile, []byte("[profile ci]\nregion = ap-south-1\n"), 0o600))
+		require.NoError(t, os.WriteFile(credFile, []byte("[ci]\naws_access_key_id = AKIDCI\naws_secret_access_key = x\n"), 0o600))
+		t.Setenv("AWS_CONFIG_FILE", cfgFile)
+		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credFile)
+		t.Setenv("AWS_REGION", "")
+		t.Setenv("AWS_ACCESS_KEY_ID", "")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")                 // nothing listens
+		t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:1") // nor here
+		f.ResetCalls()
+		assert.Equal(t, "v2\n", ok(t, cli(t, "", "get", "rf/s", "--profile", "ci", "--endpoint-url", f.URL())))
+		reqs := f.Requests()
+		require.NotEmpty(t, reqs)
+		last := reqs[len(reqs)-1]
+		assert.Equal(t, "ap-south-1", last.Region)
+		assert.Equal(t, "AKIDCI", last.AccessKeyID)
+		fails(t, cli(t, "", "get", "rf/s", "--profile", "nosuch", "--endpoint-url", f.URL()), exitError, "nosuch")
+	})
 }

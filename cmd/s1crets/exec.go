@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -33,11 +34,13 @@ after is CMD and its arguments. A PATH with nothing below it is "not found"
 
 s1crets waits for CMD and exits with its exit code, or 128+N when signal N
 ended it. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to s1crets are passed on to
-CMD. Before CMD starts, the exit codes are s1crets's own.
+CMD. Before CMD starts, the exit codes are s1crets's own, and as a shell's
+when CMD cannot start: 127 when it is not found, 126 when it cannot be run
+(not executable, a directory, ...).
 
 Flags:
   --path PATH             a path to read the secrets below; may be repeated
-`,
+` + noDecryptHelp,
 	run: runExec,
 }
 
@@ -59,7 +62,9 @@ func (p *pathList) Set(s string) error {
 
 func runExec(ctx context.Context, e env, args []string) error {
 	var f awsFlags
+	var r readFlags
 	fs := newFlagSet("exec", &f)
+	r.bind(fs, false)
 	var paths pathList
 	fs.Var(&paths, "path", "")
 	// Unlike the other commands, flags stop at the first argument that is
@@ -88,7 +93,7 @@ func runExec(ctx context.Context, e env, args []string) error {
 	defer p.Close()
 	var vars map[string]envVar
 	for _, path := range paths {
-		m, err := p.GetByPath(ctx, path, f.readOptions(nil)...)
+		m, err := p.GetByPath(ctx, path, r.options(nil)...)
 		if err != nil {
 			return err
 		}
@@ -116,7 +121,7 @@ func runExec(ctx context.Context, e env, args []string) error {
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", argv[0], unwrapExecError(err))
+		return startError(argv[0], err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -150,6 +155,23 @@ func childStatus(err error) error {
 		return exitStatus(code)
 	}
 	return exitStatus(exitError)
+}
+
+// Exit codes of a command that could not start, as shells and env(1) have
+// them.
+const (
+	exitCannotRun = 126 // found, but not executable
+	exitNoCommand = 127 // not found
+)
+
+// startError is the error of a command that did not start, with the exit
+// code a shell gives.
+func startError(name string, err error) error {
+	code := exitCannotRun
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		code = exitNoCommand
+	}
+	return &codedError{code: code, err: fmt.Errorf("cannot run %s: %w", name, unwrapExecError(err))}
 }
 
 // unwrapExecError drops os/exec's "exec: "name": " prefix, which run's

@@ -89,7 +89,13 @@ func TestExecErrors(t *testing.T) {
 		exitNotFound, `"/nothing"`, "no secrets below")
 	assert.NoFileExists(t, marker, "the command does not run after an error")
 
-	fails(t, cli(t, "", "exec", "--path", "bin/", "--", "/no/such/command"), exitError, "starting /no/such/command")
+	// A command that cannot start: the exit codes of shells and env(1).
+	fails(t, cli(t, "", "exec", "--path", "bin/", "--", "/no/such/command"), 127, "cannot run /no/such/command")
+	fails(t, cli(t, "", "exec", "--path", "bin/", "--", "no-such-command-in-path-7f3a"), 127, "not found")
+	notExec := filepath.Join(t.TempDir(), "script")
+	require.NoError(t, os.WriteFile(notExec, []byte("#!/bin/sh\ntrue\n"), 0o600))
+	fails(t, cli(t, "", "exec", "--path", "bin/", "--", notExec), 126, "cannot run", "permission denied")
+	fails(t, cli(t, "", "exec", "--path", "bin/", "--", t.TempDir()), 126, "cannot run")
 }
 
 func TestExecExitCode(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -21,28 +22,37 @@ import (
 type awsFlags struct {
 	provider    string
 	region      string
+	profile     string
+	endpoint    string
 	roleARN     string
 	sessionName string
 	externalID  string
 	retry       int
 	timeout     timeoutFlag
-	noCache     bool
 }
 
 const commonFlagsHelp = `Flags of every command:
   --provider P            aws.sm (Secrets Manager, the default) or aws.ps (Parameter Store)
   --region REGION         AWS region (default: the SDK's: AWS_REGION, the shared config, EC2 metadata)
+  --profile NAME          profile of the shared config and credentials files (as AWS_PROFILE)
+  --endpoint-url URL      send every AWS call to URL (an emulator, a VPC endpoint), over the
+                          AWS_ENDPOINT_URL variables
   --role-arn ARN          assume this IAM role for every call
   --role-session-name N   session name of the assumed role (default s1crets; needs --role-arn)
   --external-id ID        external ID for assuming the role (needs --role-arn)
   --retry N               total attempts of each AWS call (default 3)
   --timeout D             connect and read timeout of each attempt: a Go duration (500ms, 2s)
                           or a number of seconds (default 5s)
-  --no-cache              read straight from AWS, with no cache at all
-  -h, --help              show this help
+  -h, --help              show the help
 Flags may come before or after the arguments; "--" ends the flags.
 The AWS SDK's environment applies as usual: AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID,
 AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_SECRETS_MANAGER, ...
+`
+
+// commonFlagsLine ends each command's help, instead of the whole block.
+const commonFlagsLine = `Every command also takes --provider, --region, --profile, --endpoint-url,
+--role-arn, --role-session-name, --external-id, --retry and --timeout:
+see "s1crets --help", which also lists the exit codes.
 `
 
 // newFlagSet returns a flag set with the common flags bound to f.
@@ -52,13 +62,14 @@ func newFlagSet(name string, f *awsFlags) *flag.FlagSet {
 	fs.Usage = func() {}
 	fs.StringVar(&f.provider, "provider", aws.SecretsManagerName, "")
 	fs.StringVar(&f.region, "region", "", "")
+	fs.StringVar(&f.profile, "profile", "", "")
+	fs.StringVar(&f.endpoint, "endpoint-url", "", "")
 	fs.StringVar(&f.roleARN, "role-arn", "", "")
 	fs.StringVar(&f.sessionName, "role-session-name", "", "")
 	fs.StringVar(&f.externalID, "external-id", "", "")
 	fs.IntVar(&f.retry, "retry", s1crets.DefaultRetry, "")
 	f.timeout = timeoutFlag(s1crets.DefaultTimeout)
 	fs.Var(&f.timeout, "timeout", "")
-	fs.BoolVar(&f.noCache, "no-cache", false, "")
 	return fs
 }
 
@@ -71,6 +82,10 @@ func (f *awsFlags) check(fs *flag.FlagSet) error {
 		return usagef("--provider %q: must be %s or %s", f.provider, aws.SecretsManagerName, aws.ParameterStoreName)
 	case set["region"] && f.region == "":
 		return usagef("--region: empty region")
+	case set["profile"] && f.profile == "":
+		return usagef("--profile: empty profile name")
+	case set["endpoint-url"] && f.endpoint == "":
+		return usagef("--endpoint-url: empty URL")
 	case f.retry < 1:
 		return usagef("--retry %d: the number of attempts must be at least 1", f.retry)
 	case set["role-arn"] && f.roleARN == "":
@@ -90,13 +105,19 @@ type provider interface {
 	Close() error
 }
 
-// open builds the one provider of this invocation. A CLI process
-// starts with a cold cache anyway; --no-cache turns the cache off
-// altogether.
+// open builds the one provider of this invocation. A process of the tool
+// reads each secret once: it keeps no cache between runs, and has nothing
+// to bypass.
 func (f *awsFlags) open(ctx context.Context) (provider, error) {
 	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(time.Duration(f.timeout))}
 	if f.region != "" {
 		opts = append(opts, aws.WithRegion(f.region))
+	}
+	if f.profile != "" {
+		opts = append(opts, aws.WithProfile(f.profile))
+	}
+	if f.endpoint != "" {
+		opts = append(opts, aws.WithEndpoint(f.endpoint))
 	}
 	if f.roleARN != "" {
 		ext := f.externalID
@@ -106,31 +127,83 @@ func (f *awsFlags) open(ctx context.Context) (provider, error) {
 			}
 		}))
 	}
-	if f.noCache {
-		opts = append(opts, s1crets.Cache(s1crets.CacheConfig{Disabled: true}))
-	}
+	var p provider
+	var err error
 	if f.provider == aws.ParameterStoreName {
-		p, err := aws.NewParameterStore(ctx, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+		p, err = aws.NewParameterStore(ctx, opts...)
+	} else {
+		p, err = aws.NewSecretsManager(ctx, opts...)
 	}
-	p, err := aws.NewSecretsManager(ctx, opts...)
-	if err != nil {
-		return nil, err
+	if errors.Is(err, aws.ErrNoRegion) {
+		return nil, noRegion(f.provider, err)
 	}
-	return p, nil
+	return p, err
 }
 
-// readOptions are the per-call options of the reads.
-func (f *awsFlags) readOptions(keys []string) []s1crets.Option {
+// noRegion is the library's ErrNoRegion error told to a user of the tool,
+// who sets a region with --region, not with aws.WithRegion.
+func noRegion(provider string, err error) error {
+	why := "the EC2 instance metadata service gave none"
+	var e *s1crets.Error
+	if errors.As(err, &e) {
+		if cause := errors.Unwrap(e.Err); cause != nil { // the metadata service's answer
+			why = cause.Error()
+		}
+	}
+	return &s1crets.Error{Op: "new", Provider: provider, Err: fmt.Errorf(
+		"%w: pass --region REGION, or set AWS_REGION or a region in the shared config file's profile; %s", aws.ErrNoRegion, why)}
+}
+
+// readFlags select what the reading commands read; the library refuses
+// those that do not apply to the provider.
+type readFlags struct {
+	noDecrypt    bool
+	versionStage string
+	versionID    string
+}
+
+const noDecryptHelp = `  --no-decrypt            aws.ps: SecureString values as stored (encrypted), not decrypted
+`
+
+const versionsHelp = `  --version-stage LABEL   aws.sm: the version with this staging label (default AWSCURRENT)
+  --version-id ID         aws.sm: the version with this id
+`
+
+// bind adds --no-decrypt to fs and, with versions, --version-stage and
+// --version-id.
+func (r *readFlags) bind(fs *flag.FlagSet, versions bool) {
+	fs.BoolVar(&r.noDecrypt, "no-decrypt", false, "")
+	if versions {
+		fs.StringVar(&r.versionStage, "version-stage", "", "")
+		fs.StringVar(&r.versionID, "version-id", "", "")
+	}
+}
+
+// check refuses an empty version selector.
+func (r *readFlags) check(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(fl *flag.Flag) {
+		if (fl.Name == "version-stage" || fl.Name == "version-id") && fl.Value.String() == "" && err == nil {
+			err = usagef("--%s: empty value", fl.Name)
+		}
+	})
+	return err
+}
+
+// options are the per-call options of the flags, and of a key path.
+func (r *readFlags) options(keys []string) []s1crets.Option {
 	var opts []s1crets.Option
 	if len(keys) > 0 {
 		opts = append(opts, s1crets.KeyPath(keys...))
 	}
-	if f.noCache {
-		opts = append(opts, s1crets.NoCache())
+	if r.noDecrypt {
+		opts = append(opts, s1crets.Decrypt(false))
+	}
+	if r.versionStage != "" {
+		opts = append(opts, s1crets.VersionStage(r.versionStage))
+	}
+	if r.versionID != "" {
+		opts = append(opts, s1crets.VersionID(r.versionID))
 	}
 	return opts
 }

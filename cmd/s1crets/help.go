@@ -13,7 +13,8 @@ const exitCodesHelp = `Exit codes:
      (exists: it does not exist)
   2  usage error: unknown command or flag, wrong arguments, bad flag value
   3  any other error: AWS, network, credentials, ...
-  exec: once CMD has started, CMD's own exit code (128+N if signal N ended it)
+  exec: 127 if CMD is not found, 126 if it cannot be run; once CMD has started,
+  CMD's own exit code (128+N if signal N ended it)
 Errors are one line on standard error and never contain a secret value.
 `
 
@@ -43,5 +44,5 @@ func commandHelp(c *command) string {
 	if c == versionCmd {
 		return c.help
 	}
-	return c.help + "\n" + commonFlagsHelp + "\n" + exitCodesHelp
+	return c.help + "\n" + commonFlagsLine
 }

@@ -15,10 +15,12 @@
 //
 // Flags may come before or after the arguments; "--" ends the flags, so
 // that key paths starting with "-" can be given. Every command takes
-// --provider, --region, --role-arn, --role-session-name, --external-id,
-// --retry, --timeout and --no-cache; the AWS SDK's environment
-// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) applies as usual. Run
-// "s1crets --help" or "s1crets COMMAND --help" for the details.
+// --provider, --region, --profile, --endpoint-url, --role-arn,
+// --role-session-name, --external-id, --retry and --timeout; the reading
+// commands take --no-decrypt (aws.ps), and get and exists --version-stage
+// and --version-id (aws.sm). The AWS SDK's environment (AWS_PROFILE,
+// AWS_REGION, AWS_ENDPOINT_URL, ...) applies as usual. Run "s1crets --help"
+// or "s1crets COMMAND --help" for the details.
 //
 // # Output
 //
@@ -27,8 +29,10 @@
 // A binary secret is written raw, without a newline, so that redirecting
 // the output to a file reproduces it exactly; --base64 prints base64
 // instead. get-by-path prints "name value" lines sorted by name (binary
-// values in base64), or with --format json one JSON object, or with
-// --format dotenv NAME='value' lines.
+// values in base64), or with --format names the names only, --format json
+// one JSON object (Parameter Store values as strings), --format dotenv
+// NAME='value' lines for a shell, --format env-file NAME=value lines for
+// docker run --env-file and systemd's EnvironmentFile=.
 //
 // # Exit codes
 //
@@ -38,7 +42,8 @@
 //	2  usage error: unknown command or flag, wrong arguments, bad flag value
 //	3  any other error: AWS, network, credentials, ...
 //
-// exec exits with the command's own exit code once the command started
+// exec exits 127 when the command is not found and 126 when it cannot be
+// run, as shells do, and with the command's own exit code once it started
 // (128+N when signal N ended it). Errors are one line on standard error,
 // starting "s1crets: ", and never contain a secret value.
 package main

@@ -14,52 +14,13 @@ import (
 )
 
 // render returns what get prints for v, without the newline: the secret as
-// stored (raw bytes for a binary secret). lookedUp says v was found by a key
-// path: the library encoded it as compact JSON, with <, > and & escaped as
-// encoding/json does for HTML; render undoes that escaping.
-func render(v s1crets.Value, lookedUp bool) []byte {
-	switch {
-	case v.IsBinary():
+// stored (raw bytes for a binary secret). A value found by a key path is the
+// library's compact JSON, which leaves <, > and & as they are.
+func render(v s1crets.Value) []byte {
+	if v.IsBinary() {
 		return v.Bytes()
-	case lookedUp && v.IsJSON():
-		return unescapeHTML([]byte(v.Text()))
-	default:
-		return []byte(v.Text())
 	}
-}
-
-// unescapeHTML turns the \u003c, \u003e and \u0026 escapes of valid JSON
-// text back into <, > and &. Outside strings valid JSON has no backslash,
-// and inside them each escape is a pair or a \uXXXX sequence, so a scan
-// from the left sees every escape whole.
-func unescapeHTML(b []byte) []byte {
-	if !bytes.Contains(b, []byte(`\u00`)) {
-		return b
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '\\' || i+1 >= len(b) {
-			out = append(out, c)
-			continue
-		}
-		if b[i+1] == 'u' && i+6 <= len(b) {
-			switch string(b[i+2 : i+6]) {
-			case "003c", "003C":
-				out, i = append(out, '<'), i+5
-				continue
-			case "003e", "003E":
-				out, i = append(out, '>'), i+5
-				continue
-			case "0026":
-				out, i = append(out, '&'), i+5
-				continue
-			}
-		}
-		out = append(out, c, b[i+1])
-		i++
-	}
-	return out
+	return []byte(v.Text())
 }
 
 // compactJSON returns the JSON text of v on one line.
@@ -105,15 +66,27 @@ func writeLines(w io.Writer, m map[string]s1crets.Value) error {
 	return nil
 }
 
-// writeJSON writes one JSON object, name -> value: JSON secrets embedded as
-// JSON, text as strings, binary as base64 strings.
-func writeJSON(w io.Writer, m map[string]s1crets.Value) error {
+// writeNames writes the names, sorted, one per line.
+func writeNames(w io.Writer, m map[string]s1crets.Value) error {
+	for _, name := range sortedNames(m) {
+		if _, err := io.WriteString(w, name+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeJSON writes one JSON object, name -> value: text as strings, binary
+// as base64 strings, and with embed (Secrets Manager, whose JSON secrets
+// the original decodes) JSON secrets embedded as JSON. A Parameter Store
+// value is a string, and stays one: "8080" is not the number 8080.
+func writeJSON(w io.Writer, m map[string]s1crets.Value, embed bool) error {
 	obj := make(map[string]any, len(m))
 	for name, v := range m {
 		switch {
 		case v.IsBinary():
 			obj[name] = base64.StdEncoding.EncodeToString(v.Bytes())
-		case v.IsJSON():
+		case embed && v.IsJSON():
 			obj[name] = json.RawMessage(v.Text())
 		default:
 			obj[name] = v.Text()
@@ -142,6 +115,62 @@ func writeDotenv(w io.Writer, m map[string]s1crets.Value) error {
 		}
 	}
 	return nil
+}
+
+// writeEnvFile writes NAME=value lines, sorted by NAME and named as exec
+// names environment variables, for docker run --env-file and systemd's
+// EnvironmentFile=. Docker takes the rest of the line literally; systemd
+// reads an unquoted value the same, except that it drops leading and
+// trailing white space, reads a backslash as an escape and a leading quote
+// as quoting. So each value goes on one line, unquoted, as it is: JSON
+// spanning several lines is compacted to one, and a value that the two
+// would not both read back as it is, is an error that names the secret and
+// why, never the value.
+func writeEnvFile(w io.Writer, m map[string]s1crets.Value) error {
+	compacted := make(map[string]s1crets.Value, len(m))
+	for name, v := range m {
+		if !v.IsBinary() && v.IsJSON() && strings.ContainsAny(v.Text(), "\r\n") {
+			v = s1crets.NewValue(string(compactJSON(v)))
+		}
+		compacted[name] = v
+	}
+	vars, err := envVars(nil, compacted)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if why := envFileUnfit(vars[name].value); why != "" {
+			return fmt.Errorf("secret %s: --format env-file cannot hold its value: %s; use --format dotenv (a shell), json, or exec",
+				strconv.Quote(vars[name].secret), why)
+		}
+	}
+	for _, name := range names {
+		if _, err := io.WriteString(w, name+"="+vars[name].value+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// envFileUnfit says why Docker and systemd would not both read value, put
+// unquoted after "NAME=", back as it is; "" when they would.
+func envFileUnfit(value string) string {
+	switch {
+	case strings.ContainsAny(value, "\n\r"):
+		return "it has a line break (one line per variable)"
+	case strings.ContainsRune(value, '\\'):
+		return "it has a backslash (systemd reads it as an escape, Docker does not)"
+	case strings.HasPrefix(value, "'") || strings.HasPrefix(value, `"`):
+		return "it starts with a quote (systemd reads it as quoting, Docker does not)"
+	case value != strings.TrimSpace(value):
+		return "it starts or ends with white space (systemd drops it, Docker does not)"
+	}
+	return ""
 }
 
 // envVar is one environment variable made from a secret.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -42,24 +41,6 @@ func TestShQuote(t *testing.T) {
 	assert.Equal(t, values, shellEnv(t, dotenv, names...))
 }
 
-func TestUnescapeHTML(t *testing.T) {
-	for in, want := range map[string]string{
-		`{"a":"\u003cb\u003e \u0026"}`: `{"a":"<b> &"}`,
-		`"\\u003c"`:                    `"\\u003c"`, // an escaped backslash, then text
-		`"\\\u003c"`:                   `"\\<"`,
-		`"\u00e9 \n \u2028"`:           `"\u00e9 \n \u2028"`,
-		`[1,2]`:                        `[1,2]`,
-		`"\u003C"`:                     `"<"`,
-	} {
-		got := string(unescapeHTML([]byte(in)))
-		assert.Equal(t, want, got, in)
-		var a, b any
-		require.NoError(t, json.Unmarshal([]byte(in), &a))
-		require.NoError(t, json.Unmarshal([]byte(got), &b), "still valid JSON: %s", got)
-		assert.Equal(t, a, b, "same value")
-	}
-}
-
 func TestParseTimeout(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"5":     5 * time.Second,
@@ -80,28 +61,30 @@ func TestParseTimeout(t *testing.T) {
 
 func TestParseArgs(t *testing.T) {
 	for _, tc := range []struct {
-		args     []string
-		pos      []string
-		provider string
-		noCache  bool
+		args      []string
+		pos       []string
+		provider  string
+		noDecrypt bool
 	}{
 		{[]string{"p", "k"}, []string{"p", "k"}, "aws.sm", false},
 		{[]string{"--provider", "aws.ps", "p"}, []string{"p"}, "aws.ps", false},
 		{[]string{"p", "--provider", "aws.ps", "k"}, []string{"p", "k"}, "aws.ps", false},
-		{[]string{"p", "k", "--provider=aws.ps", "--no-cache"}, []string{"p", "k"}, "aws.ps", true},
+		{[]string{"p", "k", "--provider=aws.ps", "--no-decrypt"}, []string{"p", "k"}, "aws.ps", true},
 		{[]string{"-provider", "aws.ps", "p"}, []string{"p"}, "aws.ps", false},
 		{[]string{"p", "--", "--provider", "-k", "--"}, []string{"p", "--provider", "-k", "--"}, "aws.sm", false},
 		{[]string{"p", "-"}, []string{"p", "-"}, "aws.sm", false},
-		{[]string{"--no-cache", "p"}, []string{"p"}, "aws.sm", true},
-		{[]string{"--no-cache=false", "p"}, []string{"p"}, "aws.sm", false},
+		{[]string{"--no-decrypt", "p"}, []string{"p"}, "aws.sm", true},
+		{[]string{"--no-decrypt=false", "p"}, []string{"p"}, "aws.sm", false},
 	} {
 		var f awsFlags
+		var r readFlags
 		fs := newFlagSet("get", &f)
+		r.bind(fs, true)
 		pos, err := parseArgs(fs, tc.args, false)
 		require.NoError(t, err, tc.args)
 		assert.Equal(t, tc.pos, pos, tc.args)
 		assert.Equal(t, tc.provider, f.provider, tc.args)
-		assert.Equal(t, tc.noCache, f.noCache, tc.args)
+		assert.Equal(t, tc.noDecrypt, r.noDecrypt, tc.args)
 	}
 	var f awsFlags
 	_, err := parseArgs(newFlagSet("get", &f), []string{"p", "--help", "--bogus"}, false)

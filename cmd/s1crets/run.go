@@ -114,29 +114,28 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// redactedError hides a value the tool knows to be secret (the new value of
-// update) wherever it occurs in an error's message, in case a store echoes
-// it. It unwraps to the original error, so the exit code does not change.
-type redactedError struct {
-	err    error
-	secret string
+// codedError is an error with an exit code of its own (exec's 126 and
+// 127); it is reported like any other error.
+type codedError struct {
+	code int
+	err  error
 }
 
-func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.secret, s1crets.Redacted)
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
 
 // exitCode maps an error to the tool's exit code.
 func exitCode(err error) int {
 	var ue *usageError
 	var st exitStatus
+	var ce *codedError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &st):
 		return int(st)
+	case errors.As(err, &ce):
+		return ce.code
 	case errors.As(err, &ue), errors.Is(err, s1crets.ErrInvalid):
 		return exitUsage
 	case errors.Is(err, s1crets.ErrNotFound):

@@ -14,19 +14,23 @@
 //   - STS uses the AWS query protocol (form-encoded Action=AssumeRole or
 //     GetCallerIdentity) with XML answers and the STS XML error format.
 //
-// Supported operations:
+// It implements what the library sends, and nothing more (moto, in the
+// integration tests, answers the rest of the API):
 //
 //	SSM:             GetParameter, GetParameters, GetParametersByPath,
-//	                 DescribeParameters, PutParameter, DeleteParameter
-//	Secrets Manager: CreateSecret, GetSecretValue, BatchGetSecretValue,
-//	                 ListSecrets, PutSecretValue, DescribeSecret, DeleteSecret
+//	                 DescribeParameters, PutParameter
+//	Secrets Manager: GetSecretValue, BatchGetSecretValue, ListSecrets,
+//	                 PutSecretValue
 //	STS:             AssumeRole, GetCallerIdentity
 //
 // Any other operation answers UnknownOperationException (JSON) or
-// InvalidAction (STS).
+// InvalidAction (STS); a filter, option or field of these operations that
+// the library never sends is refused or ignored, as each operation says.
+// State is seeded with [Server.PutParameter], [Server.PutSecretString] and
+// [Server.PutSecretBinary], not through the API.
 //
 // The fake follows real AWS behaviour where it matters to callers: status
-// codes, error codes, page limits, name rules and so on. Details:
+// codes, error codes, page limits and so on. Details:
 //
 //   - Lists are sorted by name; NextToken values are opaque and bound to
 //     their operation (a foreign token answers InvalidNextToken /
@@ -50,42 +54,30 @@
 //     the rest (unknown versions and labels too) in InvalidParameters.
 //   - GetParametersByPath: Path must start with "/" (ValidationException);
 //     "/" is the root; without Recursive only direct children; MaxResults
-//     1..10, default 10 (ValidationException above 10); ParameterFilters
-//     Type and KeyId.
-//   - DescribeParameters: Filters (Name prefix, Type, KeyId) or
-//     ParameterFilters (Name Equals|BeginsWith|Contains, Path
-//     OneLevel|Recursive, Type, KeyId, Tier, DataType), not both
-//     (ValidationException); MaxResults 1..50, default 50.
-//   - PutParameter: Type required on create; names must be 1..1011
-//     characters of a-zA-Z0-9_.-/, fully qualified if they contain "/", and
-//     must not begin with "aws" or "ssm" in any case (ValidationException);
-//     more than 15 levels is HierarchyLevelLimitExceededException, as on AWS.
-//     AllowedPattern must match the whole value
-//     (ParameterPatternMismatchException). On Overwrite, omitted Type,
-//     Description, AllowedPattern, Tier and DataType are kept while an
-//     omitted KeyId of a SecureString reverts to alias/aws/ssm. Standard
-//     values are limited to 4096 characters, Advanced to 8192; Advanced
-//     cannot be downgraded. An unusable KeyId answers InvalidKeyId.
+//     1..10, default 10 (ValidationException above 10).
+//   - DescribeParameters: ParameterFilters on Name, Equals or BeginsWith
+//     (other keys and options: InvalidFilterKey, InvalidFilterOption);
+//     MaxResults 1..50, default 50.
+//   - PutParameter: the overwrite of an existing parameter (Overwrite true);
+//     creating one is refused. AllowedPattern must match the whole value
+//     (ParameterPatternMismatchException). Omitted Type, Description,
+//     AllowedPattern, Tier and DataType are kept while an omitted KeyId of a
+//     SecureString reverts to alias/aws/ssm. Standard values are limited to
+//     4096 characters, Advanced to 8192; Advanced cannot be downgraded. An
+//     unusable KeyId answers InvalidKeyId.
 //   - Secrets: SecretId is a name, the ARN, or the ARN without its random
-//     suffix. PutSecretValue moves AWSCURRENT to the new version (unless
-//     VersionStages says otherwise) and AWSPREVIOUS to the former current
-//     one; repeating a ClientRequestToken with the same value is a no-op.
+//     suffix. PutSecretValue moves AWSCURRENT to the new version and
+//     AWSPREVIOUS to the former current one; repeating a ClientRequestToken
+//     (the SDK sends one) with the same value is a no-op.
 //   - BatchGetSecretValue: exactly one of SecretIdList (1..20) and Filters
 //     (InvalidParameterException otherwise); MaxResults 1..20 and paging
 //     only with Filters; unreadable secrets are reported in Errors.
-//   - ListSecrets: sorted by name by default (SortBy and SortOrder are
-//     honoured); MaxResults 1..100, default 100; filters "name",
-//     "tag-key" and "tag-value" are case-sensitive prefix matches,
-//     "description" a case-insensitive prefix match (as the API reference's
-//     Filter type documents), "all" a case-insensitive substring match; a
-//     value starting with "!" negates.
-//   - DeleteSecret without ForceDeleteWithoutRecovery schedules the
-//     deletion: the secret stays visible to DescribeSecret (and to ListSecrets
-//     with IncludePlannedDeletion) while GetSecretValue and PutSecretValue
-//     answer InvalidRequestException, as on AWS.
+//   - ListSecrets and BatchGetSecretValue's Filters: the "name" filter, a
+//     case-sensitive prefix match, as AWS documents it (other keys and "!"
+//     negations: ValidationException); sorted by name; ListSecrets'
+//     MaxResults 1..100, default 100, and its entries hold ARN and Name.
 //   - AssumeRole issues new credentials on every call ("ASIAFAKE" + a
-//     counter); see [Server.SetCredentialLifetime] and
-//     [Server.SetEnforceExpiry].
+//     counter); see [Server.SetCredentialLifetime].
 //
 // Test hooks let tests seed state without counting requests
 // ([Server.PutParameter], [Server.PutSecretString]), inspect it, count the

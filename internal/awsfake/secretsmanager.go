@@ -5,12 +5,11 @@ import (
 	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
-	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // SecretVersion is one version of a Secrets Manager secret, as returned by
@@ -32,14 +31,13 @@ type SecretVersion struct {
 }
 
 const (
-	stageCurrent       = "AWSCURRENT"
-	stagePrevious      = "AWSPREVIOUS"
-	maxBatchIDs        = 20
-	maxBatchResults    = 20
-	maxListSecrets     = 100
-	maxSecretValueLen  = 65536
-	maxKeptVersions    = 100
-	defaultRecoveryDay = 30
+	stageCurrent      = "AWSCURRENT"
+	stagePrevious     = "AWSPREVIOUS"
+	maxBatchIDs       = 20
+	maxBatchResults   = 20
+	maxListSecrets    = 100
+	maxSecretValueLen = 65536
+	maxKeptVersions   = 100
 )
 
 type secretVersion struct {
@@ -76,25 +74,11 @@ func (v *secretVersion) sameValue(str *string, bin []byte) bool {
 	return bytes.Equal(v.binary, bin)
 }
 
-type smTag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
 type secret struct {
-	name        string
-	arn         string
-	description string
-	kmsKeyID    string
-	tags        []smTag
-	versions    []*secretVersion // oldest first
-	created     time.Time
-	changed     time.Time
-	deletedAt   time.Time // when DeleteSecret scheduled the deletion; zero if not
-	deletionAt  time.Time // when the deletion is due
+	name     string
+	arn      string
+	versions []*secretVersion // oldest first
 }
-
-func (sec *secret) deleted() bool { return !sec.deletedAt.IsZero() }
 
 func (sec *secret) byStage(stage string) *secretVersion {
 	for _, v := range sec.versions {
@@ -149,17 +133,6 @@ func (sec *secret) addVersion(v *secretVersion, stages []string) {
 		}
 		sec.versions = append(sec.versions[:idx], sec.versions[idx+1:]...)
 	}
-	sec.changed = v.created
-}
-
-func (sec *secret) versionsToStages() map[string][]string {
-	out := map[string][]string{}
-	for _, v := range sec.versions {
-		if len(v.stages) > 0 {
-			out[v.id] = v.stageList()
-		}
-	}
-	return out
 }
 
 func newUUID() string {
@@ -177,12 +150,9 @@ func (s *Server) newSecret(name string) *secret {
 	for i := range suffix {
 		suffix[i] = arnSuffixChars[mrand.IntN(len(arnSuffixChars))]
 	}
-	now := time.Now()
 	sec := &secret{
-		name:    name,
-		arn:     fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.region, s.account, name, suffix),
-		created: now,
-		changed: now,
+		name: name,
+		arn:  fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.region, s.account, name, suffix),
 	}
 	s.secrets[name] = sec
 	return sec
@@ -216,15 +186,13 @@ func (s *Server) seedSecret(name string, str *string, bin []byte) string {
 	if sec == nil {
 		sec = s.newSecret(name)
 	}
-	sec.deletedAt, sec.deletionAt = time.Time{}, time.Time{}
 	v := &secretVersion{id: newUUID(), str: str, binary: bin, created: time.Now()}
 	sec.addVersion(v, []string{stageCurrent})
 	return v.id
 }
 
 // PutSecretString seeds a string secret without counting a request: it
-// creates the secret if needed (or cancels its scheduled deletion) and adds a
-// new AWSCURRENT version, moving the previous one to AWSPREVIOUS. It returns
+// creates the secret if needed and adds a new AWSCURRENT version, moving the previous one to AWSPREVIOUS. It returns
 // the new version id.
 func (s *Server) PutSecretString(name, value string) (versionID string) {
 	s.mu.Lock()
@@ -243,8 +211,7 @@ func (s *Server) PutSecretBinary(name string, value []byte) (versionID string) {
 }
 
 // Secret returns the AWSCURRENT version of the named secret; false if the
-// secret does not exist or has no current version. A secret scheduled for
-// deletion is still returned.
+// secret does not exist.
 func (s *Server) Secret(name string) (SecretVersion, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,12 +260,6 @@ func secretNotFound() *apiError {
 	return errf("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
 }
 
-func markedForDeletion() *apiError {
-	return errf("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.")
-}
-
-var secretNameChars = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@!-]+$`)
-
 func validateSecretValue(str *string, bin []byte) *apiError {
 	if str != nil && bin != nil {
 		return errf("InvalidParameterException", "You can't specify both a binary secret value and a string secret value in the same secret.")
@@ -314,59 +275,6 @@ func validateToken(tok *string) *apiError {
 		return errf("ValidationException", "1 validation error detected: Value '%s' at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 64", *tok)
 	}
 	return nil
-}
-
-// smCreateSecret implements CreateSecret. A secret created without a value
-// has no version (GetSecretValue then answers ResourceNotFoundException).
-func (s *Server) smCreateSecret(_ Request, body []byte) (any, *apiError) {
-	var in struct {
-		Name               *string
-		ClientRequestToken *string
-		Description        *string
-		KmsKeyId           *string //nolint:revive // AWS name
-		SecretString       *string
-		SecretBinary       []byte
-		Tags               []smTag
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if in.Name == nil || *in.Name == "" || utf8.RuneCountInString(*in.Name) > 512 || !secretNameChars.MatchString(*in.Name) {
-		return nil, errf("InvalidParameterException", "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
-	}
-	if e := validateSecretValue(in.SecretString, in.SecretBinary); e != nil {
-		return nil, e
-	}
-	if e := validateToken(in.ClientRequestToken); e != nil {
-		return nil, e
-	}
-	if in.Description != nil && utf8.RuneCountInString(*in.Description) > 2048 {
-		return nil, errf("ValidationException", "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048")
-	}
-	if old := s.secrets[*in.Name]; old != nil {
-		if old.deleted() {
-			return nil, errf("InvalidRequestException", "You can't create this secret because a secret with this name is already scheduled for deletion.")
-		}
-		return nil, errf("ResourceExistsException", "The operation failed because the secret %s already exists.", *in.Name)
-	}
-	sec := s.newSecret(*in.Name)
-	if in.Description != nil {
-		sec.description = *in.Description
-	}
-	if in.KmsKeyId != nil {
-		sec.kmsKeyID = *in.KmsKeyId
-	}
-	sec.tags = in.Tags
-	out := map[string]any{"ARN": sec.arn, "Name": sec.name}
-	if in.SecretString != nil || in.SecretBinary != nil {
-		id := newUUID()
-		if in.ClientRequestToken != nil {
-			id = *in.ClientRequestToken
-		}
-		sec.addVersion(&secretVersion{id: id, str: in.SecretString, binary: in.SecretBinary, created: sec.created}, []string{stageCurrent})
-		out["VersionId"] = id
-	}
-	return out, nil
 }
 
 // lookupValue finds the version of sec selected by versionID and stage
@@ -403,7 +311,7 @@ func (s *Server) smGetSecretValue(_ Request, body []byte) (any, *apiError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	sec, e := s.secretByID(in.SecretId, true)
+	sec, e := s.secretByID(in.SecretId)
 	if e != nil {
 		return nil, e
 	}
@@ -419,99 +327,37 @@ type smFilter struct {
 	Values []string
 }
 
-var smFilterKeys = map[string]bool{
-	"description": true, "name": true, "tag-key": true, "tag-value": true,
-	"primary-region": true, "owning-service": true, "all": true,
-}
-
+// validateSMFilters accepts what the library sends: name filters. The other
+// keys and "!" negations are refused (moto, in the integration tests,
+// implements them).
 func validateSMFilters(filters []smFilter) *apiError {
-	if len(filters) > 10 {
-		return errf("ValidationException", "1 validation error detected: Value at 'filters' failed to satisfy constraint: Member must have length less than or equal to 10")
-	}
-	for i, f := range filters {
-		if !smFilterKeys[f.Key] {
-			return errf("ValidationException", "1 validation error detected: Value '%s' at 'filters.%d.member.key' failed to satisfy constraint: Member must satisfy enum value set: [all, name, tag-key, description, owning-service, tag-value, primary-region]", f.Key, i+1)
+	for _, f := range filters {
+		if f.Key != "name" {
+			return errf("ValidationException", "the fake implements the filter key name only, not %s", f.Key)
 		}
 		if len(f.Values) == 0 || len(f.Values) > 10 {
 			return errf("InvalidParameterException", "Invalid filter values for key %s: between 1 and 10 values are required.", f.Key)
+		}
+		for _, v := range f.Values {
+			if strings.HasPrefix(v, "!") {
+				return errf("ValidationException", "the fake implements no negated filter values")
+			}
 		}
 	}
 	return nil
 }
 
-// matchSMFilters applies ListSecrets filters: all filters must match; within
-// a filter any value; a value starting with "!" must not match. As the API
-// reference's Filter type documents: name, tag-key and tag-value are
-// case-sensitive prefix matches, description a case-insensitive prefix
-// match; all (documented as a case-insensitive word search) is a
-// case-insensitive substring match on name, description and tags here;
-// primary-region and owning-service never match (the fake has no replicas
-// or managed secrets).
-func matchSMFilters(sec *secret, filters []smFilter) bool {
-	for _, f := range filters {
-		pos, hasPos := false, false
-		for _, raw := range f.Values {
-			v, neg := strings.CutPrefix(raw, "!")
-			m := matchSMFilter(sec, f.Key, v)
-			if neg {
-				if m {
-					return false
-				}
-				continue
-			}
-			hasPos = true
-			pos = pos || m
-		}
-		if hasPos && !pos {
-			return false
-		}
-	}
-	return true
-}
-
-func matchSMFilter(sec *secret, key, v string) bool {
-	lv := strings.ToLower(v)
-	ciPrefix := func(s string) bool { return strings.HasPrefix(strings.ToLower(s), lv) }
-	ciContains := func(s string) bool { return strings.Contains(strings.ToLower(s), lv) }
-	switch key {
-	case "name":
-		return strings.HasPrefix(sec.name, v)
-	case "description":
-		return ciPrefix(sec.description)
-	case "tag-key":
-		for _, t := range sec.tags {
-			if strings.HasPrefix(t.Key, v) {
-				return true
-			}
-		}
-	case "tag-value":
-		for _, t := range sec.tags {
-			if strings.HasPrefix(t.Value, v) {
-				return true
-			}
-		}
-	case "all":
-		if ciContains(sec.name) || ciContains(sec.description) {
-			return true
-		}
-		for _, t := range sec.tags {
-			if ciContains(t.Key) || ciContains(t.Value) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// listedSecrets returns the secrets matching filters, sorted by name
-// ascending. s.mu held.
-func (s *Server) listedSecrets(filters []smFilter, includeDeleted bool) []*secret {
+// listedSecrets returns the secrets whose names start with a value of every
+// name filter (a case-sensitive prefix match, as AWS documents it), sorted
+// by name. s.mu held.
+func (s *Server) listedSecrets(filters []smFilter) []*secret {
 	var out []*secret
 	for _, sec := range s.secrets {
-		if sec.deleted() && !includeDeleted {
-			continue
+		ok := true
+		for _, f := range filters {
+			ok = ok && slices.ContainsFunc(f.Values, func(v string) bool { return strings.HasPrefix(sec.name, v) })
 		}
-		if matchSMFilters(sec, filters) {
+		if ok {
 			out = append(out, sec)
 		}
 	}
@@ -554,9 +400,6 @@ func (s *Server) batchValue(id string, sec *secret) (*secretValueJSON, *apiError
 	}
 	if s.denied["GetSecretValue"] {
 		return fail(errf("AccessDeniedException", "%s", s.deniedMessage("secretsmanager", "GetSecretValue")))
-	}
-	if sec.deleted() {
-		return fail(markedForDeletion())
 	}
 	v, e := lookupValue(sec, nil, nil)
 	if e != nil {
@@ -609,7 +452,7 @@ func (s *Server) smBatchGetSecretValue(_ Request, body []byte) (any, *apiError) 
 		if e != nil {
 			return nil, e
 		}
-		page, next, e := offsetPage("BatchGetSecretValue", s.listedSecrets(in.Filters, false), in.NextToken, n)
+		page, next, e := offsetPage("BatchGetSecretValue", s.listedSecrets(in.Filters), in.NextToken, n)
 		if e != nil {
 			return nil, e
 		}
@@ -630,45 +473,13 @@ func (s *Server) smBatchGetSecretValue(_ Request, body []byte) (any, *apiError) 
 	return out, nil
 }
 
-type secretMetaJSON struct {
-	ARN                    string              `json:"ARN"`
-	Name                   string              `json:"Name"`
-	Description            string              `json:"Description,omitempty"`
-	KmsKeyId               string              `json:"KmsKeyId,omitempty"` //nolint:revive // AWS name
-	LastChangedDate        *epoch              `json:"LastChangedDate,omitempty"`
-	DeletedDate            *epoch              `json:"DeletedDate,omitempty"`
-	Tags                   []smTag             `json:"Tags,omitempty"`
-	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
-	VersionIdsToStages     map[string][]string `json:"VersionIdsToStages,omitempty"`
-	CreatedDate            *epoch              `json:"CreatedDate,omitempty"`
-}
-
-func secretMeta(sec *secret) secretMetaJSON {
-	return secretMetaJSON{
-		ARN:             sec.arn,
-		Name:            sec.name,
-		Description:     sec.description,
-		KmsKeyId:        sec.kmsKeyID,
-		LastChangedDate: epochPtr(sec.changed),
-		DeletedDate:     epochPtr(sec.deletedAt),
-		Tags:            sec.tags,
-		CreatedDate:     epochPtr(sec.created),
-	}
-}
-
-// smListSecrets implements ListSecrets: filters as described at
-// matchSMFilters, sorted by name unless SortBy says otherwise (created-date,
-// last-changed-date, last-accessed-date = last-changed-date here), SortOrder
-// asc (default) or desc, MaxResults 1..100 (default 100). Secrets scheduled
-// for deletion are listed only with IncludePlannedDeletion.
+// smListSecrets implements ListSecrets: name filters, sorted by name,
+// MaxResults 1..100 (default 100). The library reads the names only.
 func (s *Server) smListSecrets(_ Request, body []byte) (any, *apiError) {
 	var in struct {
-		IncludePlannedDeletion *bool
-		MaxResults             *int
-		NextToken              *string
-		Filters                []smFilter
-		SortOrder              *string
-		SortBy                 *string
+		MaxResults *int
+		NextToken  *string
+		Filters    []smFilter
 	}
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -680,46 +491,15 @@ func (s *Server) smListSecrets(_ Request, body []byte) (any, *apiError) {
 	if e := validateSMFilters(in.Filters); e != nil {
 		return nil, e
 	}
-	desc := false
-	if in.SortOrder != nil {
-		switch *in.SortOrder {
-		case "asc":
-		case "desc":
-			desc = true
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [asc, desc]", *in.SortOrder)
-		}
-	}
-	all := s.listedSecrets(in.Filters, in.IncludePlannedDeletion != nil && *in.IncludePlannedDeletion)
-	if in.SortBy != nil {
-		var key func(*secret) time.Time
-		switch *in.SortBy {
-		case "name":
-		case "created-date":
-			key = func(sec *secret) time.Time { return sec.created }
-		case "last-changed-date", "last-accessed-date":
-			key = func(sec *secret) time.Time { return sec.changed }
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]", *in.SortBy)
-		}
-		if key != nil {
-			sort.SliceStable(all, func(i, j int) bool { return key(all[i]).Before(key(all[j])) })
-		}
-	}
-	if desc {
-		for i, j := 0, len(all)-1; i < j; i, j = i+1, j-1 {
-			all[i], all[j] = all[j], all[i]
-		}
-	}
-	page, next, e := offsetPage("ListSecrets", all, in.NextToken, n)
+	page, next, e := offsetPage("ListSecrets", s.listedSecrets(in.Filters), in.NextToken, n)
 	if e != nil {
 		return nil, e
 	}
-	list := mapSlice(page, func(sec *secret) secretMetaJSON {
-		m := secretMeta(sec)
-		m.SecretVersionsToStages = sec.versionsToStages()
-		return m
-	})
+	type entry struct {
+		ARN  string `json:"ARN"`
+		Name string `json:"Name"`
+	}
+	list := mapSlice(page, func(sec *secret) entry { return entry{ARN: sec.arn, Name: sec.name} })
 	out := map[string]any{"SecretList": list}
 	if next != "" {
 		out["NextToken"] = next
@@ -727,22 +507,23 @@ func (s *Server) smListSecrets(_ Request, body []byte) (any, *apiError) {
 	return out, nil
 }
 
-// smPutSecretValue implements PutSecretValue. VersionStages defaults to
-// [AWSCURRENT]; moving AWSCURRENT makes the former current version
-// AWSPREVIOUS. Repeating a ClientRequestToken with the same value is a no-op
-// returning that version; with another value it is ResourceExistsException.
+// smPutSecretValue implements PutSecretValue: the new version becomes
+// AWSCURRENT and the former current one AWSPREVIOUS (VersionStages, which
+// the library never sends, are not implemented). Repeating a
+// ClientRequestToken (the SDK sends one, and the same on a retry) with the
+// same value is a no-op returning that version; with another value it is
+// ResourceExistsException.
 func (s *Server) smPutSecretValue(_ Request, body []byte) (any, *apiError) {
 	var in struct {
 		SecretId           *string //nolint:revive // AWS name
 		ClientRequestToken *string
 		SecretString       *string
 		SecretBinary       []byte
-		VersionStages      []string
 	}
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	sec, e := s.secretByID(in.SecretId, true)
+	sec, e := s.secretByID(in.SecretId)
 	if e != nil {
 		return nil, e
 	}
@@ -755,9 +536,6 @@ func (s *Server) smPutSecretValue(_ Request, body []byte) (any, *apiError) {
 	if e := validateToken(in.ClientRequestToken); e != nil {
 		return nil, e
 	}
-	if len(in.VersionStages) > 20 {
-		return nil, errf("ValidationException", "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to 20")
-	}
 	id := newUUID()
 	if in.ClientRequestToken != nil {
 		id = *in.ClientRequestToken
@@ -768,88 +546,20 @@ func (s *Server) smPutSecretValue(_ Request, body []byte) (any, *apiError) {
 			return map[string]any{"ARN": sec.arn, "Name": sec.name, "VersionId": old.id, "VersionStages": old.stageList()}, nil
 		}
 	}
-	stages := in.VersionStages
-	if len(stages) == 0 {
-		stages = []string{stageCurrent}
-	}
 	v := &secretVersion{id: id, str: in.SecretString, binary: in.SecretBinary, created: time.Now()}
-	sec.addVersion(v, stages)
+	sec.addVersion(v, []string{stageCurrent})
 	return map[string]any{"ARN": sec.arn, "Name": sec.name, "VersionId": v.id, "VersionStages": v.stageList()}, nil
 }
 
-// smDescribeSecret implements DescribeSecret (also for secrets scheduled for
-// deletion, which carry DeletedDate).
-func (s *Server) smDescribeSecret(_ Request, body []byte) (any, *apiError) {
-	var in struct {
-		SecretId *string //nolint:revive // AWS name
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	sec, e := s.secretByID(in.SecretId, false)
-	if e != nil {
-		return nil, e
-	}
-	m := secretMeta(sec)
-	m.VersionIdsToStages = sec.versionsToStages()
-	return m, nil
-}
-
-// smDeleteSecret implements DeleteSecret. ForceDeleteWithoutRecovery removes
-// the secret at once; otherwise the deletion is scheduled after
-// RecoveryWindowInDays (7..30, default 30) and the secret can no longer be
-// read or changed (the fake never carries the deletion out; seeding the
-// secret again with PutSecretString cancels it).
-func (s *Server) smDeleteSecret(_ Request, body []byte) (any, *apiError) {
-	var in struct {
-		SecretId                   *string //nolint:revive // AWS name
-		RecoveryWindowInDays       *int
-		ForceDeleteWithoutRecovery *bool
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	sec, e := s.secretByID(in.SecretId, false)
-	if e != nil {
-		return nil, e
-	}
-	force := in.ForceDeleteWithoutRecovery != nil && *in.ForceDeleteWithoutRecovery
-	if force && in.RecoveryWindowInDays != nil {
-		return nil, errf("InvalidParameterException", "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
-	}
-	days := defaultRecoveryDay
-	if in.RecoveryWindowInDays != nil {
-		days = *in.RecoveryWindowInDays
-		if days < 7 || days > 30 {
-			return nil, errf("InvalidParameterException", "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
-		}
-	}
-	now := time.Now()
-	if force {
-		delete(s.secrets, sec.name)
-		return map[string]any{"ARN": sec.arn, "Name": sec.name, "DeletionDate": epoch(now)}, nil
-	}
-	if sec.deleted() {
-		return nil, errf("InvalidRequestException", "You can't perform this operation on the secret because it was already scheduled for deletion.")
-	}
-	sec.deletedAt = now
-	sec.deletionAt = now.Add(time.Duration(days) * 24 * time.Hour)
-	return map[string]any{"ARN": sec.arn, "Name": sec.name, "DeletionDate": epoch(sec.deletionAt)}, nil
-}
-
-// secretByID finds the secret a request's SecretId names: ResourceNotFound
-// when there is none and, with live, InvalidRequest when it is scheduled for
-// deletion.
-func (s *Server) secretByID(id *string, live bool) (*secret, *apiError) {
+// secretByID finds the secret a request's SecretId names:
+// ResourceNotFoundException when there is none.
+func (s *Server) secretByID(id *string) (*secret, *apiError) {
 	if id == nil {
 		return nil, secretNotFound()
 	}
 	sec := s.findSecret(*id)
 	if sec == nil {
 		return nil, secretNotFound()
-	}
-	if live && sec.deleted() {
-		return nil, markedForDeletion()
 	}
 	return sec, nil
 }

@@ -32,23 +32,6 @@ const (
 	SecretAccessKey = "secret"
 )
 
-// Options configures a server made by [NewWithOptions]. The zero value gives
-// the defaults of [New].
-type Options struct {
-	// Region used in ARNs and by [Server.Config]; default [DefaultRegion].
-	Region string
-	// Account used in ARNs and by GetCallerIdentity; default [DefaultAccount].
-	Account string
-	// CredentialLifetime, when positive, is the lifetime of credentials
-	// issued by AssumeRole regardless of the requested DurationSeconds (see
-	// [Server.SetCredentialLifetime]).
-	CredentialLifetime time.Duration
-	// EnforceExpiry makes requests signed with an AssumeRole access key whose
-	// credentials have expired answer ExpiredTokenException (see
-	// [Server.SetEnforceExpiry]).
-	EnforceExpiry bool
-}
-
 // Request is one HTTP request received by the server, as recorded by
 // [Server.Requests].
 type Request struct {
@@ -89,12 +72,11 @@ type Server struct {
 	paramLabels   map[string]map[string]int64
 	secrets       map[string]*secret // by name
 
-	credLifetime  time.Duration
-	enforceExpiry bool
-	stsCounter    int
-	issued        map[string]*issuedCreds // by access key id
-	assumeCalls   []AssumeRoleCall
-	roleIDs       map[string]string
+	credLifetime time.Duration
+	stsCounter   int
+	issued       map[string]*issuedCreds // by access key id
+	assumeCalls  []AssumeRoleCall
+	roleIDs      map[string]string
 
 	requests []Request
 	calls    map[string]int
@@ -104,14 +86,12 @@ type Server struct {
 	reqSeq   int
 }
 
-// New starts a fake AWS server with default options. Close it when done.
-func New() *Server { return NewWithOptions(Options{}) }
-
-// NewWithOptions starts a fake AWS server configured by o. Close it when done.
-func NewWithOptions(o Options) *Server {
+// New starts a fake AWS server in the region DefaultRegion and the account
+// DefaultAccount. Close it when done.
+func New() *Server {
 	s := &Server{
-		region:        o.Region,
-		account:       o.Account,
+		region:        DefaultRegion,
+		account:       DefaultAccount,
 		closing:       make(chan struct{}),
 		params:        map[string]*Parameter{},
 		paramVersions: map[string][]Parameter{},
@@ -121,14 +101,6 @@ func NewWithOptions(o Options) *Server {
 		roleIDs:       map[string]string{},
 		calls:         map[string]int{},
 		denied:        map[string]bool{},
-		credLifetime:  o.CredentialLifetime,
-		enforceExpiry: o.EnforceExpiry,
-	}
-	if s.region == "" {
-		s.region = DefaultRegion
-	}
-	if s.account == "" {
-		s.account = DefaultAccount
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
@@ -219,16 +191,12 @@ var jsonOps = map[string]map[string]jsonHandler{
 		"GetParametersByPath": (*Server).ssmGetParametersByPath,
 		"DescribeParameters":  (*Server).ssmDescribeParameters,
 		"PutParameter":        (*Server).ssmPutParameter,
-		"DeleteParameter":     (*Server).ssmDeleteParameter,
 	},
 	"secretsmanager": {
-		"CreateSecret":        (*Server).smCreateSecret,
 		"GetSecretValue":      (*Server).smGetSecretValue,
 		"BatchGetSecretValue": (*Server).smBatchGetSecretValue,
 		"ListSecrets":         (*Server).smListSecrets,
 		"PutSecretValue":      (*Server).smPutSecretValue,
-		"DescribeSecret":      (*Server).smDescribeSecret,
-		"DeleteSecret":        (*Server).smDeleteSecret,
 	},
 }
 
@@ -313,15 +281,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		aerr *apiError
 		xml  []byte
 	)
-	if e := s.checkExpiry(req); e != nil {
-		aerr = e
-	} else if req.Service == "sts" {
+	switch h, ok := jsonOps[req.Service][req.Op]; {
+	case req.Service == "sts":
 		xml, aerr = s.stsDispatch(req, form, reqID)
-	} else if h, ok := jsonOps[req.Service][req.Op]; ok {
+	case ok:
 		out, aerr = h(s, req, body)
-	} else if req.Service == "" && req.Op == "" {
+	case req.Service == "" && req.Op == "":
 		aerr = errf("MissingAction", "Missing Action")
-	} else {
+	default:
 		aerr = errf("UnknownOperationException", "Unknown operation %s", req.Op)
 	}
 	s.mu.Unlock()

@@ -292,7 +292,7 @@ func (s *Server) secretRef(name string, decrypt bool) (ssmParamJSON, *apiError) 
 	}
 	id := strings.TrimPrefix(name, secretRefPrefix)
 	sec := s.findSecret(id)
-	if sec == nil || sec.deleted() {
+	if sec == nil {
 		return ssmParamJSON{}, errf("ParameterNotFound", "Secrets Manager can't find the specified secret.")
 	}
 	v := sec.byStage(stageCurrent)
@@ -499,15 +499,15 @@ func pageAfter(op string, all []*Parameter, after string, hasToken bool, n int) 
 }
 
 // ssmGetParametersByPath implements GetParametersByPath: results sorted by
-// name, MaxResults 1..10 (default 10), ParameterFilters Type and KeyId.
+// name, MaxResults 1..10 (default 10). ParameterFilters, which the library
+// never sends, are not implemented.
 func (s *Server) ssmGetParametersByPath(_ Request, body []byte) (any, *apiError) {
 	var in struct {
-		Path             *string
-		Recursive        *bool
-		WithDecryption   *bool
-		MaxResults       *int
-		NextToken        *string
-		ParameterFilters []ssmParamFilter
+		Path           *string
+		Recursive      *bool
+		WithDecryption *bool
+		MaxResults     *int
+		NextToken      *string
 	}
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -519,25 +519,13 @@ func (s *Server) ssmGetParametersByPath(_ Request, body []byte) (any, *apiError)
 	if e != nil {
 		return nil, e
 	}
-	for _, f := range in.ParameterFilters {
-		switch f.Key {
-		case "Type", "KeyId", "Label":
-		default:
-			if !strings.HasPrefix(f.Key, "tag:") {
-				return nil, errf("InvalidFilterKey", "The following filter key is not valid: %s. Valid filter keys include: [Type, KeyId, Label].", f.Key)
-			}
-		}
-		if f.Option != nil && *f.Option != "Equals" {
-			return nil, errf("InvalidFilterOption", "The following filter option is not valid: %s. Valid options include: [Equals].", *f.Option)
-		}
-	}
 	after, ok := decodeToken("GetParametersByPath", in.NextToken)
 	if !ok {
 		return nil, errf("InvalidNextToken", "The specified token isn't valid.")
 	}
 	rec := in.Recursive != nil && *in.Recursive
 	all := s.sortedParams(func(p *Parameter) bool {
-		return underPath(p.Name, *in.Path, rec) && matchParamFilters(p, in.ParameterFilters)
+		return underPath(p.Name, *in.Path, rec)
 	})
 	page, next := pageAfter("GetParametersByPath", all, after, in.NextToken != nil, n)
 	dec := in.WithDecryption != nil && *in.WithDecryption
@@ -556,62 +544,33 @@ func mapSlice[T, U any](in []T, f func(T) U) []U {
 	return out
 }
 
-// matchParamFilters applies ParameterFilters (already validated): every
-// filter must match, any of its values.
-func matchParamFilters(p *Parameter, filters []ssmParamFilter) bool {
+// matchNameFilters applies DescribeParameters' Name filters (already
+// validated): every filter must match, any of its values.
+func matchNameFilters(p *Parameter, filters []ssmParamFilter) bool {
 	for _, f := range filters {
-		opt := ""
-		if f.Option != nil {
-			opt = *f.Option
+		ok := false
+		for _, v := range f.Values {
+			if f.Option != nil && *f.Option == "BeginsWith" {
+				ok = ok || strings.HasPrefix(hierName(p.Name), hierName(v))
+			} else {
+				ok = ok || hierName(p.Name) == hierName(v)
+			}
 		}
-		if !matchParamFilter(p, f.Key, opt, f.Values) {
+		if !ok {
 			return false
 		}
 	}
 	return true
 }
 
-func matchParamFilter(p *Parameter, key, opt string, values []string) bool {
-	for _, v := range values {
-		var ok bool
-		switch key {
-		case "Name":
-			switch opt {
-			case "BeginsWith":
-				ok = strings.HasPrefix(hierName(p.Name), hierName(v))
-			case "Contains":
-				ok = strings.Contains(p.Name, v)
-			default:
-				ok = hierName(p.Name) == hierName(v)
-			}
-		case "Path":
-			ok = underPath(p.Name, v, opt == "Recursive")
-		case "Type":
-			ok = p.Type == v
-		case "KeyId":
-			ok = p.KeyId == v
-		case "Tier":
-			ok = p.Tier == v
-		case "DataType":
-			ok = p.DataType == v
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
-
-// ssmDescribeParameters implements DescribeParameters: Filters (Name prefix,
-// Type, KeyId) or ParameterFilters (Name Equals|BeginsWith|Contains, Path
-// OneLevel|Recursive, Type, KeyId, Tier, DataType), sorted by name,
-// MaxResults 1..50 (default 50).
+// ssmDescribeParameters implements DescribeParameters with what the library
+// sends: ParameterFilters on Name, Equals (the default) or BeginsWith,
+// sorted by name, MaxResults 1..50 (default 50). The deprecated Filters and
+// the other keys and options, which the library never sends, answer
+// InvalidFilterKey or InvalidFilterOption (moto, in the integration tests,
+// implements them).
 func (s *Server) ssmDescribeParameters(_ Request, body []byte) (any, *apiError) {
 	var in struct {
-		Filters []struct {
-			Key    string
-			Values []string
-		}
 		ParameterFilters []ssmParamFilter
 		MaxResults       *int
 		NextToken        *string
@@ -619,64 +578,26 @@ func (s *Server) ssmDescribeParameters(_ Request, body []byte) (any, *apiError) 
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
-		return nil, errf("ValidationException", "You can use either Filters or ParameterFilters in a single request.")
-	}
 	n, e := checkMaxResults(in.MaxResults, maxDescribeResult)
 	if e != nil {
 		return nil, e
 	}
-	var filters []ssmParamFilter
-	for _, f := range in.Filters {
-		opt := "Equals"
-		switch f.Key {
-		case "Name":
-			opt = "BeginsWith"
-		case "Type", "KeyId":
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'filters.1.member.key' failed to satisfy constraint: Member must satisfy enum value set: [Type, KeyId, Name]", f.Key)
-		}
-		if len(f.Values) == 0 {
-			return nil, errf("InvalidFilterValue", "The filter value is not valid.")
-		}
-		filters = append(filters, ssmParamFilter{Key: f.Key, Option: &opt, Values: f.Values})
-	}
 	for _, f := range in.ParameterFilters {
-		opt := ""
-		if f.Option != nil {
-			opt = *f.Option
+		if f.Key != "Name" {
+			return nil, errf("InvalidFilterKey", "The fake implements the filter key Name only, not %s.", f.Key)
 		}
-		switch f.Key {
-		case "Name":
-			if opt != "" && opt != "Equals" && opt != "BeginsWith" && opt != "Contains" {
-				return nil, errf("InvalidFilterOption", "The filter option is not valid. Valid options are Equals, BeginsWith, Contains. For Path filter, valid options are Recursive, OneLevel.")
-			}
-		case "Path":
-			if opt != "" && opt != "OneLevel" && opt != "Recursive" {
-				return nil, errf("InvalidFilterOption", "The filter option is not valid. Valid options are Equals, BeginsWith. For Path filter, valid options are Recursive, OneLevel.")
-			}
-			for _, v := range f.Values {
-				if !validPath(v) {
-					return nil, errf("InvalidFilterValue", "The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\".")
-				}
-			}
-		case "Type", "KeyId", "Tier", "DataType":
-			if opt != "" && opt != "Equals" {
-				return nil, errf("InvalidFilterOption", "The filter option is not valid. Valid options are Equals, BeginsWith. For Path filter, valid options are Recursive, OneLevel.")
-			}
-		default:
-			return nil, errf("InvalidFilterKey", "The following filter key is not valid: %s. Valid filter keys include: [Path, Name, Type, KeyId, Tier, DataType].", f.Key)
+		if f.Option != nil && *f.Option != "Equals" && *f.Option != "BeginsWith" {
+			return nil, errf("InvalidFilterOption", "The fake implements the filter options Equals and BeginsWith only, not %s.", *f.Option)
 		}
 		if len(f.Values) == 0 {
 			return nil, errf("InvalidFilterValue", "The following filter values are missing : null for filter key %s.", f.Key)
 		}
-		filters = append(filters, f)
 	}
 	after, ok := decodeToken("DescribeParameters", in.NextToken)
 	if !ok {
 		return nil, errf("InvalidNextToken", "The specified token isn't valid.")
 	}
-	all := s.sortedParams(func(p *Parameter) bool { return matchParamFilters(p, filters) })
+	all := s.sortedParams(func(p *Parameter) bool { return matchNameFilters(p, in.ParameterFilters) })
 	page, next := pageAfter("DescribeParameters", all, after, in.NextToken != nil, n)
 	out := map[string]any{"Parameters": mapSlice(page, s.paramMeta)}
 	if next != "" {
@@ -687,46 +608,19 @@ func (s *Server) ssmDescribeParameters(_ Request, body []byte) (any, *apiError) 
 
 var paramNameChars = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
 
-const namePrefixMessage = `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). ` +
-	`If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`
-
-// validateParamName applies the PutParameter name rules.
-func validateParamName(name string) *apiError {
-	if name == "" {
-		return errf("ValidationException", "1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	if utf8.RuneCountInString(name) > maxParamNameLen {
-		return errf("ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to %d", maxParamNameLen)
-	}
-	if !paramNameChars.MatchString(name) {
-		return errf("ValidationException", "%s", namePrefixMessage)
-	}
-	if strings.Contains(name, "/") && !strings.HasPrefix(name, "/") {
-		return errf("ValidationException", "Parameter name must be a fully qualified name.")
-	}
-	if strings.Contains(name, "//") || (len(name) > 1 && strings.HasSuffix(name, "/")) || name == "/" {
-		return errf("ValidationException", "%s", pathNameMessage)
-	}
-	first := strings.ToLower(strings.TrimPrefix(name, "/"))
-	if strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {
-		return errf("ValidationException", "%s", namePrefixMessage)
-	}
-	if strings.Count(name, "/") > maxParamLevels {
-		return errf("HierarchyLevelLimitExceededException", "A hierarchy can have a maximum of %d levels. For more information, see Requirements and constraints for parameter names in the AWS Systems Manager User Guide.", maxParamLevels)
-	}
-	return nil
-}
-
 var kmsKeyIDPattern = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})$`)
 
 func validKeyID(k string) bool {
 	return strings.HasPrefix(k, "alias/") || strings.HasPrefix(k, "arn:") || kmsKeyIDPattern.MatchString(k)
 }
 
-// ssmPutParameter implements PutParameter. With Overwrite, omitted Type,
-// Description, AllowedPattern, Tier and DataType keep their values, while an
-// omitted KeyId of a SecureString reverts to alias/aws/ssm, as on AWS.
-// AllowedPattern must match the whole value (Java matches() semantics).
+// ssmPutParameter implements PutParameter as the library's Update sends
+// it: an overwrite of an existing parameter. Omitted Type, Description,
+// AllowedPattern, Tier and DataType keep their values, while an omitted
+// KeyId of a SecureString reverts to alias/aws/ssm, as on AWS. The value
+// size limit of the tier and AllowedPattern (matching the whole value,
+// Java matches() semantics) apply. Creating a parameter, which the library
+// never does, is refused: seed parameters with [Server.PutParameter].
 func (s *Server) ssmPutParameter(_ Request, body []byte) (any, *apiError) {
 	var in struct {
 		Name           *string
@@ -738,75 +632,39 @@ func (s *Server) ssmPutParameter(_ Request, body []byte) (any, *apiError) {
 		Tier           *string
 		DataType       *string
 		AllowedPattern *string
-		Tags           []json.RawMessage
 	}
 	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if in.Name == nil {
-		in.Name = new(string)
-	}
-	if e := validateParamName(*in.Name); e != nil {
 		return nil, e
 	}
 	if in.Value == nil || *in.Value == "" {
 		return nil, errf("ValidationException", "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
-	old, exists := s.params[*in.Name]
-	overwrite := in.Overwrite != nil && *in.Overwrite
-	if exists && !overwrite {
+	var old *Parameter
+	if in.Name != nil {
+		old = s.params[*in.Name]
+	}
+	switch {
+	case old == nil:
+		return nil, errf("ValidationException", "the fake creates parameters only by Server.PutParameter")
+	case in.Overwrite == nil || !*in.Overwrite:
 		return nil, errf("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
 	}
-	if exists && len(in.Tags) > 0 {
-		return nil, errf("ValidationException", "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
-	}
-	p := Parameter{Name: *in.Name, Value: *in.Value, Tier: "Standard", DataType: "text"}
-	if exists {
-		p = *old
-		p.Value = *in.Value
-	}
+	p := *old
+	p.Value = *in.Value
 	if in.Type != nil && *in.Type != "" {
-		switch *in.Type {
-		case "String", "StringList", "SecureString":
-			p.Type = *in.Type
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]", *in.Type)
-		}
-	} else if !exists {
-		return nil, errf("ValidationException", "A parameter type is required when you create a parameter.")
+		p.Type = *in.Type
 	}
 	if in.Description != nil {
-		if utf8.RuneCountInString(*in.Description) > 1024 {
-			return nil, errf("ValidationException", "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1024")
-		}
 		p.Description = *in.Description
 	}
 	if in.DataType != nil && *in.DataType != "" {
-		switch *in.DataType {
-		case "text", "aws:ec2:image", "aws:ssm:integration":
-			p.DataType = *in.DataType
-		default:
-			return nil, errf("ValidationException", "The following data type is not supported: %s (Data type names are all lowercase.)", *in.DataType)
-		}
+		p.DataType = *in.DataType
 	}
 	if in.Tier != nil && *in.Tier != "" {
-		switch *in.Tier {
-		case "Standard":
-			if exists && old.Tier == "Advanced" {
-				return nil, errf("ValidationException", "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.")
-			}
-			p.Tier = "Standard"
-		case "Advanced":
-			p.Tier = "Advanced"
-		case "Intelligent-Tiering":
-			if utf8.RuneCountInString(p.Value) > maxStandardValue || (exists && old.Tier == "Advanced") {
-				p.Tier = "Advanced"
-			} else {
-				p.Tier = "Standard"
-			}
-		default:
-			return nil, errf("ValidationException", "1 validation error detected: Value '%s' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]", *in.Tier)
+		if *in.Tier == "Standard" && old.Tier == "Advanced" {
+			return nil, errf("ValidationException", "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.")
 		}
+		p.Tier = *in.Tier
 	}
 	limit := maxStandardValue
 	if p.Tier == "Advanced" {
@@ -840,30 +698,8 @@ func (s *Server) ssmPutParameter(_ Request, body []byte) (any, *apiError) {
 			p.KeyId = *in.KeyId
 		}
 	}
-	p.Version = 1
-	if exists {
-		p.Version = old.Version + 1
-	}
+	p.Version = old.Version + 1
 	p.LastModifiedDate = time.Now()
-	p.ARN = s.paramARN(p.Name)
 	s.setParam(&p)
 	return map[string]any{"Version": p.Version, "Tier": p.Tier}, nil
-}
-
-// ssmDeleteParameter implements DeleteParameter.
-func (s *Server) ssmDeleteParameter(_ Request, body []byte) (any, *apiError) {
-	var in struct{ Name *string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if in.Name == nil {
-		return nil, paramNotFound("")
-	}
-	if _, ok := s.params[*in.Name]; !ok {
-		return nil, paramNotFound(*in.Name)
-	}
-	delete(s.params, *in.Name)
-	delete(s.paramVersions, *in.Name)
-	delete(s.paramLabels, *in.Name)
-	return map[string]any{}, nil
 }

@@ -54,34 +54,11 @@ func (s *Server) SetCredentialLifetime(d time.Duration) {
 	s.credLifetime = d
 }
 
-// SetEnforceExpiry turns on (or off) the rejection of requests signed with
-// credentials issued by AssumeRole after their Expiration: they answer
-// ExpiredTokenException as AWS does. Off by default, because a request can
-// leave the client just before expiry and arrive just after.
-func (s *Server) SetEnforceExpiry(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.enforceExpiry = on
-}
-
 // AssumeRoleCalls returns a copy of the recorded AssumeRole calls in order.
 func (s *Server) AssumeRoleCalls() []AssumeRoleCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]AssumeRoleCall(nil), s.assumeCalls...)
-}
-
-// checkExpiry answers ExpiredTokenException for requests signed with expired
-// issued credentials when enforcement is on. s.mu held.
-func (s *Server) checkExpiry(req Request) *apiError {
-	if !s.enforceExpiry {
-		return nil
-	}
-	c, ok := s.issued[req.AccessKeyID]
-	if !ok || time.Now().Before(c.expiration) {
-		return nil
-	}
-	return &apiError{status: http.StatusBadRequest, code: ExpiredToken.Code, msg: ExpiredToken.Message}
 }
 
 // stsDispatch answers an STS query-protocol request. s.mu held.

@@ -15,7 +15,9 @@
 // The SDK's standard configuration applies: environment variables
 // (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM,
 // AWS_ENDPOINT_URL_SECRETS_MANAGER, ...), the shared config and credentials
-// files, SSO, web identity and instance roles. WithConfig replaces all of
+// files, SSO, web identity and instance roles. WithProfile selects a
+// profile of the shared files, WithEndpoint sends every call to one
+// endpoint (an emulator, a VPC endpoint), and WithConfig replaces all of
 // that with a config of your own.
 //
 // # Region
@@ -23,8 +25,9 @@
 // WithRegion, else the SDK's chain (environment, shared config), else the
 // region of the EC2 instance from the instance metadata service (IMDSv2),
 // asked under a short deadline: off EC2 with no region anywhere, the
-// constructor fails within about a second with an error that says where a
-// region can be set. It never hangs.
+// constructor fails within about a second with ErrNoRegion, whose message
+// says where a region can be set. It never hangs. With
+// AWS_EC2_METADATA_DISABLED=true the metadata service is not asked at all.
 //
 // # Assume role
 //
@@ -53,6 +56,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +70,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/s1crets/s1crets"
 	"github.com/s1crets/s1crets/driver"
@@ -92,8 +98,10 @@ type Option = s1crets.Option
 
 // The settings of this package, carried by Options to the Opener.
 type (
-	regionSetting string
-	roleSetting   struct {
+	regionSetting   string
+	profileSetting  string
+	endpointSetting string
+	roleSetting     struct {
 		arn, session string
 		opts         []func(*stscreds.AssumeRoleOptions)
 	}
@@ -102,6 +110,8 @@ type (
 
 type settings struct {
 	region   string
+	profile  string
+	endpoint string
 	role     *roleSetting
 	retry    int
 	timeout  time.Duration
@@ -112,6 +122,17 @@ type settings struct {
 // WithRegion sets the AWS region, before the SDK's chain and the instance
 // metadata.
 func WithRegion(region string) Option { return driver.NewSetting(regionSetting(region)) }
+
+// WithProfile reads the named profile of the shared config and credentials
+// files (as AWS_PROFILE does), for the credentials, the region and the
+// rest of the SDK's configuration. It does not go with WithConfig.
+func WithProfile(name string) Option { return driver.NewSetting(profileSetting(name)) }
+
+// WithEndpoint sends every call of the provider (to Parameter Store or
+// Secrets Manager, and to STS) to url, an emulator or a VPC endpoint, over
+// AWS_ENDPOINT_URL, the service-specific AWS_ENDPOINT_URL_SSM and
+// AWS_ENDPOINT_URL_SECRETS_MANAGER, and the shared config's endpoints.
+func WithEndpoint(url string) Option { return driver.NewSetting(endpointSetting(url)) }
 
 // WithAssumeRole makes every call with the credentials of the role roleARN,
 // assumed with the base credentials. sessionName defaults to "s1crets", the
@@ -157,6 +178,17 @@ func parseSettings(c driver.Config) (settings, error) {
 				return s, invalid(errors.New("WithRegion: empty region"))
 			}
 			s.region = string(v)
+		case profileSetting:
+			if v == "" {
+				return s, invalid(errors.New("WithProfile: empty profile name"))
+			}
+			s.profile = string(v)
+		case endpointSetting:
+			u, err := url.Parse(string(v))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return s, invalid(fmt.Errorf("WithEndpoint(%q): want an http:// or https:// URL with a host", string(v)))
+			}
+			s.endpoint = string(v)
 		case roleARNSetting:
 			s.role = &roleSetting{arn: v.arn, session: v.session}
 		case *roleSetting:
@@ -166,6 +198,9 @@ func parseSettings(c driver.Config) (settings, error) {
 		default:
 			return s, invalid(fmt.Errorf("%T is not an option of the AWS providers", x))
 		}
+	}
+	if s.profile != "" && s.cfg != nil {
+		return s, invalid(errors.New("WithProfile does not go with WithConfig: load the profile into the config yourself (config.WithSharedConfigProfile)"))
 	}
 	if s.role != nil {
 		if s.role.arn == "" {
@@ -200,10 +235,17 @@ func loadConfigInto(ctx context.Context, s settings, release *func()) (awssdk.Co
 	if s.cfg != nil {
 		cfg = *s.cfg
 	} else {
+		var load []func(*config.LoadOptions) error
+		if s.profile != "" {
+			load = append(load, config.WithSharedConfigProfile(s.profile))
+		}
 		var err error
-		if cfg, err = config.LoadDefaultConfig(ctx); err != nil {
+		if cfg, err = config.LoadDefaultConfig(ctx, load...); err != nil {
 			return cfg, err
 		}
+	}
+	if s.endpoint != "" {
+		cfg.BaseEndpoint = &s.endpoint // also names the endpoint in the tiers' namespace
 	}
 	if s.region != "" {
 		cfg.Region = s.region
@@ -211,8 +253,7 @@ func loadConfigInto(ctx context.Context, s settings, release *func()) (awssdk.Co
 	if cfg.Region == "" {
 		region, err := regionFromIMDS(ctx, cfg, s.imdsWait)
 		if err != nil {
-			return cfg, fmt.Errorf("no AWS region: set AWS_REGION, a region in the shared config file, "+
-				"or the option aws.WithRegion; the EC2 instance metadata service gave none (%w)", err)
+			return cfg, &noRegionError{imds: err}
 		}
 		cfg.Region = region
 	}
@@ -242,7 +283,7 @@ func loadConfigInto(ctx context.Context, s settings, release *func()) (awssdk.Co
 	}
 
 	if s.role != nil {
-		stsClient := sts.NewFromConfig(cfg)
+		stsClient := sts.NewFromConfig(cfg, stsEndpoint(s.endpoint))
 		role := stscreds.NewAssumeRoleProvider(stsClient, s.role.arn, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = s.role.session
 			o.Duration = time.Hour
@@ -275,23 +316,52 @@ func withTimeouts(c *awshttp.BuildableClient, d time.Duration) (*http.Client, *h
 	}, tr
 }
 
+// ErrNoRegion is the error of a constructor that found no AWS region: no
+// WithRegion, none in the SDK's chain (AWS_REGION, the shared config) and
+// none from the EC2 instance metadata service. Test for it with errors.Is.
+var ErrNoRegion = errors.New("s1crets: no AWS region")
+
+// noRegionError is ErrNoRegion with the reason the instance metadata
+// service gave none, which it unwraps to.
+type noRegionError struct{ imds error }
+
+func (e *noRegionError) Error() string {
+	return ErrNoRegion.Error() + ": set AWS_REGION, a region in the shared config file, or the option aws.WithRegion; " + e.imds.Error()
+}
+
+func (e *noRegionError) Is(target error) bool { return target == ErrNoRegion }
+func (e *noRegionError) Unwrap() error        { return e.imds }
+
+// imdsDisabled reports whether AWS_EC2_METADATA_DISABLED turns the
+// instance metadata service off, as the SDK reads it: in the environment,
+// also for a config of WithConfig, which may carry no environment.
+func imdsDisabled() bool {
+	return strings.EqualFold(os.Getenv("AWS_EC2_METADATA_DISABLED"), "true")
+}
+
 // regionFromIMDS asks the instance metadata service (IMDSv2) for the
-// region, within wait.
+// region, within wait, unless AWS_EC2_METADATA_DISABLED (or the config)
+// turns it off: then it asks nothing. The SDK's logger is kept quiet: its
+// warnings (a fall-back to IMDSv1) are no news next to the error returned.
 func regionFromIMDS(ctx context.Context, cfg awssdk.Config, wait time.Duration) (string, error) {
+	if imdsDisabled() {
+		return "", errors.New("the EC2 instance metadata service is not asked: AWS_EC2_METADATA_DISABLED is true")
+	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	client := imds.NewFromConfig(cfg, func(o *imds.Options) {
-		o.ClientEnableState = imds.ClientEnabled
 		o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1)
+		o.Logger = logging.Nop{}
 	})
 	out, err := client.GetRegion(ctx, &imds.GetRegionInput{})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("no answer within %v", wait)
-		}
-		return "", err
+	switch {
+	case err == nil:
+		return out.Region, nil
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("the EC2 instance metadata service gave none: no answer within %v", wait)
+	default:
+		return "", fmt.Errorf("the EC2 instance metadata service gave none (%w)", err)
 	}
-	return out.Region, nil
 }
 
 // notFoundCodes are the AWS error codes that mean "no such secret"; they
@@ -354,8 +424,19 @@ type identity struct {
 	id string
 }
 
-func newIdentity(cfg awssdk.Config) *identity {
-	return &identity{sts: sts.NewFromConfig(cfg), region: cfg.Region, url: awssdk.ToString(cfg.BaseEndpoint)}
+func newIdentity(cfg awssdk.Config, endpoint string) *identity {
+	return &identity{sts: sts.NewFromConfig(cfg, stsEndpoint(endpoint)), region: cfg.Region, url: awssdk.ToString(cfg.BaseEndpoint)}
+}
+
+// The option functions of WithEndpoint for each service's client: set on
+// the client, the endpoint wins over the service-specific environment
+// variables and shared config, which win over the config's BaseEndpoint.
+func stsEndpoint(url string) func(*sts.Options) {
+	return func(o *sts.Options) {
+		if url != "" {
+			o.BaseEndpoint = &url
+		}
+	}
 }
 
 // Identity implements driver.Identifier.

@@ -58,7 +58,12 @@ func openParameterStore(ctx context.Context, c driver.Config) (*parameterStore, 
 	if err != nil {
 		return nil, err
 	}
-	return &parameterStore{client: ssm.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg), release: release}, nil
+	client := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
+		if s.endpoint != "" {
+			o.BaseEndpoint = &s.endpoint // see WithEndpoint
+		}
+	})
+	return &parameterStore{client: client, creds: cfg.Credentials, identity: newIdentity(cfg, s.endpoint), release: release}, nil
 }
 
 // parameterStore is the driver.Store of Parameter Store.

@@ -56,7 +56,12 @@ func openSecretsManager(ctx context.Context, c driver.Config) (*secretsManager, 
 	if err != nil {
 		return nil, err
 	}
-	return &secretsManager{client: secretsmanager.NewFromConfig(cfg), creds: cfg.Credentials, identity: newIdentity(cfg), release: release}, nil
+	client := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+		if s.endpoint != "" {
+			o.BaseEndpoint = &s.endpoint // see WithEndpoint
+		}
+	})
+	return &secretsManager{client: client, creds: cfg.Credentials, identity: newIdentity(cfg, s.endpoint), release: release}, nil
 }
 
 // secretsManager is the driver.Store of Secrets Manager.

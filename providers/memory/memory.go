@@ -149,13 +149,19 @@ func (s *store) Get(ctx context.Context, path string, q driver.Query) (driver.Se
 }
 
 // Validate implements driver.Validator: Secrets Manager's version
-// selectors do not apply to this store.
+// selectors do not apply to this store, and Recursive and FailOnError apply
+// only to GetByPath. Decrypt is accepted, as Parameter Store accepts it (the
+// store holds plain text, so it changes nothing but the cache key).
 func (s *store) Validate(op driver.Op, path string, q driver.Query) error {
 	switch {
 	case q.VersionStage != "":
 		return errors.New("VersionStage does not apply to the memory provider (it has no versions)")
 	case q.VersionID != "":
 		return errors.New("VersionID does not apply to the memory provider (it has no versions)")
+	case !q.Recursive && op != driver.OpGetByPath:
+		return errors.New("Recursive applies only to GetByPath")
+	case !q.FailOnError && op != driver.OpGetByPath:
+		return errors.New("FailOnError applies only to GetByPath")
 	}
 	return nil
 }

@@ -142,7 +142,7 @@ func run(ctx context.Context, venv, cli string, n, runs int) error {
 	var pyRes map[string]result
 	if venv != "" {
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, filepath.Join(venv, "bin", "python"), "internal/compare/compare.py", psPrefix, smPrefix, fmt.Sprint(n))
+		cmd := exec.CommandContext(ctx, filepath.Join(venv, "bin", "python"), "scripts/compare/compare.py", psPrefix, smPrefix, fmt.Sprint(n))
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("python side: %w", err)
