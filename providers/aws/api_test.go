@@ -290,7 +290,12 @@ func TestEveryErrorIsError(t *testing.T) {
 			c.Update(ctx, s.path+"x", "v"), c.Update(ctx, s.path, "v", s1crets.NoCache()))
 		errs["s1crets.Client.PathExists"] = append(errs["s1crets.Client.PathExists"],
 			second(c.PathExists(ctx, "")), second(c.PathExists(ctx, s.path, s1crets.Default("x"))))
+		errs["s1crets.Client.Invalidate"] = append(errs["s1crets.Client.Invalidate"], c.Invalidate(ctx, ""))
+		_, _, werr := c.Watch(ctx, s.path+"x", func(s1crets.Value) {})
+		_, _, werr2 := c.Watch(ctx, s.path, nil)
+		errs["s1crets.Client.Watch"] = append(errs["s1crets.Client.Watch"], werr, werr2)
 	}
+	errs["s1crets.Invalidate"] = []error{s1crets.Invalidate(ctx, "nope", "/p"), s1crets.Invalidate(ctx, "memory", "")}
 	// A store's failure and a closed provider.
 	f := newFake(t)
 	ps := newPS(t, f)
