@@ -24,6 +24,8 @@ type tierSet struct {
 	valueLocker   driver.FleetLocker // the shared tier's fleet lock for values; nil without one
 	listLocker    driver.FleetLocker // and for listings
 	lockWait      time.Duration
+	kinds         []Source // of the tiers of values and of lists, by index
+	all           Sources  // the kinds
 }
 
 // openTiers opens the tiers that cfg enables; nil when it enables none.
@@ -63,6 +65,7 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 			return t, err
 		}
 		t.lists = append(t.lists, l)
+		t.kinds, t.all = append(t.kinds, SourceDisk), t.all.with(SourceDisk)
 	}
 	if cfg.RedisURL != "" {
 		v, l, err := driver.OpenTier(cfg.RedisURL, driver.TierOptions{Prefix: cfg.RedisPrefix, Key: key,
@@ -74,6 +77,7 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 		t.lists = append(t.lists, l)
 		t.valueLocker, _ = v.(driver.FleetLocker)
 		t.listLocker, _ = l.(driver.FleetLocker)
+		t.kinds, t.all = append(t.kinds, SourceShared), t.all.with(SourceShared)
 	}
 	return t, nil
 }
@@ -192,6 +196,8 @@ type tierRead struct {
 	fetched time.Time      // when the store answered it
 	stamps  []driver.Stamp // per tier before the hit (all tiers on a miss): for the write back
 	hit     bool
+	src     Source  // the tier of the hit
+	missed  Sources // the tiers read before it
 }
 
 // read reads (name, variant) from tiers in order, with the stamps of the
@@ -199,20 +205,24 @@ type tierRead struct {
 func (c *Client) readTiers(ctx context.Context, tiers []driver.Tier, name, variant string, skip bool) tierRead {
 	r := tierRead{stamps: make([]driver.Stamp, 0, len(tiers))}
 	now := c.mem.clock.Now()
-	for _, t := range tiers {
+	for i, t := range tiers {
 		if skip {
-			r.stamps = append(r.stamps, t.Stamp(ctx, name))
+			st := t.Stamp(ctx, name)
+			c.stamped(i, st)
+			r.stamps = append(r.stamps, st)
 			continue
 		}
 		raw, st, hit := t.Get(ctx, name, variant)
 		if hit {
 			if payload, fetched, ok := decodeEntry(raw, now, c.mem.ttl); ok {
-				r.data, r.fetched, r.hit = payload, fetched, true
+				r.data, r.fetched, r.hit, r.src = payload, fetched, true, c.tiers.kinds[i]
 				return r
 			}
 			st = t.Stamp(ctx, name) // an entry we do not serve: stamp anew
 		}
+		c.stamped(i, st)
 		r.stamps = append(r.stamps, st)
+		r.missed = r.missed.with(c.tiers.kinds[i])
 	}
 	return r
 }
@@ -226,7 +236,9 @@ func (c *Client) writeTiers(ctx context.Context, tiers []driver.Tier, stamps []d
 	}
 	raw := encodeEntry(fetched, c.mem.ttl, payload)
 	for i, st := range stamps {
-		_ = tiers[i].Put(ctx, name, variant, raw, life, st)
+		if err := tiers[i].Put(ctx, name, variant, raw, life, st); err != nil {
+			c.tierFailed(c.tiers.kinds[i], "write", err)
+		}
 	}
 }
 
