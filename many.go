@@ -250,7 +250,7 @@ func (c *Client) readTiersMany(ctx context.Context, todo []*pending, q driver.Qu
 			}
 			if mode == modeRead {
 				c.stamped(ti, sts[i])
-				p.missed = p.missed.with(c.tiers.kinds[ti])
+				p.missed = p.missed.With(c.tiers.kinds[ti])
 			}
 			p.stamps = append(p.stamps, sts[i])
 			next = append(next, p)

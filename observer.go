@@ -125,7 +125,8 @@ type Sources uint8
 // Has reports whether s holds src.
 func (s Sources) Has(src Source) bool { return s&(1<<src) != 0 }
 
-func (s Sources) with(src Source) Sources { return s | 1<<src }
+// With returns s with src.
+func (s Sources) With(src Source) Sources { return s | 1<<src }
 
 // Outcome is how a read or a remote call ended: OK, or the kind of its
 // failure.

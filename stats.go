@@ -241,7 +241,7 @@ func (c *Client) read(op, name string, list, asked bool, start time.Time, res lo
 		src = SourceStore
 	}
 	if asked && (err != nil || src != SourceMemory) {
-		missed = missed.with(SourceMemory)
+		missed = missed.With(SourceMemory)
 	}
 	for s := range numSources {
 		if missed.Has(s) {

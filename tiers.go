@@ -65,7 +65,7 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 			return t, err
 		}
 		t.lists = append(t.lists, l)
-		t.kinds, t.all = append(t.kinds, SourceDisk), t.all.with(SourceDisk)
+		t.kinds, t.all = append(t.kinds, SourceDisk), t.all.With(SourceDisk)
 	}
 	if cfg.RedisURL != "" {
 		v, l, err := driver.OpenTier(cfg.RedisURL, driver.TierOptions{Prefix: cfg.RedisPrefix, Key: key,
@@ -77,7 +77,7 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 		t.lists = append(t.lists, l)
 		t.valueLocker, _ = v.(driver.FleetLocker)
 		t.listLocker, _ = l.(driver.FleetLocker)
-		t.kinds, t.all = append(t.kinds, SourceShared), t.all.with(SourceShared)
+		t.kinds, t.all = append(t.kinds, SourceShared), t.all.With(SourceShared)
 	}
 	return t, nil
 }
@@ -222,7 +222,7 @@ func (c *Client) readTiers(ctx context.Context, tiers []driver.Tier, name, varia
 		}
 		c.stamped(i, st)
 		r.stamps = append(r.stamps, st)
-		r.missed = r.missed.with(c.tiers.kinds[i])
+		r.missed = r.missed.With(c.tiers.kinds[i])
 	}
 	return r
 }
