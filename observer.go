@@ -128,6 +128,21 @@ func (s Sources) Has(src Source) bool { return s&(1<<src) != 0 }
 // With returns s with src.
 func (s Sources) With(src Source) Sources { return s | 1<<src }
 
+// String returns the names of the sources in s in the order a read asks
+// them, joined by "+" ("memory+disk"); "" for none.
+func (s Sources) String() string {
+	var b []byte
+	for src := range numSources {
+		if s.Has(src) {
+			if len(b) > 0 {
+				b = append(b, '+')
+			}
+			b = append(b, src.String()...)
+		}
+	}
+	return string(b)
+}
+
 // Outcome is how a read or a remote call ended: OK, or the kind of its
 // failure.
 type Outcome uint8
