@@ -27,6 +27,7 @@ type awsFlags struct {
 	retry       int
 	timeout     timeoutFlag
 	noCache     bool
+	verbose     bool // see verbose.go
 }
 
 const commonFlagsHelp = `Flags of every command:
@@ -39,7 +40,7 @@ const commonFlagsHelp = `Flags of every command:
   --timeout D             connect and read timeout of each attempt: a Go duration (500ms, 2s)
                           or a number of seconds (default 5s)
   --no-cache              read straight from AWS, with no cache at all
-  -h, --help              show this help
+` + verboseHelp + `  -h, --help              show this help
 Flags may come before or after the arguments; "--" ends the flags.
 The AWS SDK's environment applies as usual: AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID,
 AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_SECRETS_MANAGER, ...
@@ -59,6 +60,7 @@ func newFlagSet(name string, f *awsFlags) *flag.FlagSet {
 	f.timeout = timeoutFlag(s1crets.DefaultTimeout)
 	fs.Var(&f.timeout, "timeout", "")
 	fs.BoolVar(&f.noCache, "no-cache", false, "")
+	bindVerbose(fs, f)
 	return fs
 }
 
@@ -109,6 +111,7 @@ func (f *awsFlags) open(ctx context.Context) (provider, error) {
 	if f.noCache {
 		opts = append(opts, s1crets.Cache(s1crets.CacheConfig{Disabled: true}))
 	}
+	opts = append(opts, f.verboseOptions(ctx)...)
 	if f.provider == aws.ParameterStoreName {
 		p, err := aws.NewParameterStore(ctx, opts...)
 		if err != nil {
