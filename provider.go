@@ -205,14 +205,16 @@ func (c *Client) invalidateTiers(ctx context.Context, names ...string) error {
 		if !ok {
 			return errors.New("the store's identity is unknown")
 		}
-		for _, t := range c.tiers.values {
+		for i, t := range c.tiers.values {
 			if err := t.Delete(ctx, tn); err != nil {
+				c.tierFailed(c.tiers.kinds[i], "invalidate", err)
 				errs = append(errs, err)
 			}
 		}
 	}
-	for _, t := range c.tiers.lists {
+	for i, t := range c.tiers.lists {
 		if err := t.Purge(ctx); err != nil {
+			c.tierFailed(c.tiers.kinds[i], "invalidate", err)
 			errs = append(errs, err)
 		}
 	}

@@ -283,7 +283,7 @@ func (c *Client) memoryHit(op, name string, list bool) {
 func (c *Client) refreshed(path string) {
 	c.stats.refreshes.Add(1)
 	if c.obs != nil {
-		c.emit(Event{Kind: EventRefresh, Op: "get", Name: path, Source: SourceStore})
+		c.emit(Event{Kind: EventRefresh, Op: "get", Name: path})
 	}
 }
 

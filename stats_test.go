@@ -360,4 +360,10 @@ func TestStatsSharedTierAndRefresh(t *testing.T) {
 	assert.Positive(t, recA.Count(s1crets.EventTierFailure, func(e s1crets.Event) bool {
 		return e.Source == s1crets.SourceShared && e.Op == "read"
 	}))
+
+	require.Error(t, a.Update(ctx, "/y", "3"), "Redis could not be invalidated")
+	assert.Equal(t, 2, recA.Count(s1crets.EventTierFailure, func(e s1crets.Event) bool {
+		return e.Source == s1crets.SourceShared && e.Op == "invalidate" && e.Err != nil
+	}), "the value's generation and the listings'")
+	assert.Equal(t, uint64(1), a.Stats().Calls.Update)
 }
