@@ -120,6 +120,24 @@ func newLRUMap[V any](size int) *lruMap[V] {
 	return m
 }
 
+// removeAll removes every variant of paths. Call with memCache.mu held.
+func (m *lruMap[V]) removeAll(paths map[string]struct{}) {
+	nvariants := len(*m.index.Load())
+	for p := range paths {
+		for v := range nvariants {
+			m.lru.Remove(cacheKey{p, uint32(v)})
+		}
+	}
+}
+
+// absentsOrNil keeps a nil *lruMap from becoming a non-nil interface.
+func absentsOrNil(m *lruMap[error]) interface{ removeAll(map[string]struct{}) } {
+	if m == nil {
+		return nil
+	}
+	return m
+}
+
 // indexFor returns the map of one variant, creating it (under
 // memCache.mu) when create is set.
 func (m *lruMap[V]) indexFor(variant uint32, create bool) *xsync.Map[string, *entry[V]] {
@@ -156,6 +174,8 @@ type memCache struct {
 	clock        clock
 	values       *lruMap[Value] // nil when disabled
 	lists        *lruMap[map[string]Value]
+	absents      *lruMap[error] // secrets the store said do not exist; nil without NegativeTTL
+	negativeTTL  time.Duration
 
 	// A hit moves the entry to the front of its LRU only when half the
 	// cache's size of entries were inserted since it last moved: an entry
@@ -186,19 +206,23 @@ type memCache struct {
 	evicted []evictedKey
 	// aliases maps a secret's own name (driver.Secret.Name) to the other
 	// paths it was read by (an ARN, a version selector), so that an Update
-	// by any of them drops all of them.
-	aliases map[string]map[string]struct{}
+	// by any of them drops all of them; canonicals maps those paths back.
+	aliases    map[string]map[string]struct{}
+	canonicals map[string]string
 }
 
 func newMemCache(cfg CacheConfig, clk clock) *memCache {
 	c := &memCache{ttl: cfg.TTL, refreshAhead: cfg.RefreshAhead, jitter: cfg.Jitter, maxStale: cfg.MaxStale, clock: clk,
-		aliases: map[string]map[string]struct{}{}}
+		aliases: map[string]map[string]struct{}{}, canonicals: map[string]string{}, negativeTTL: cfg.NegativeTTL}
 	if cfg.Disabled {
 		return c
 	}
 	c.promoteAfter = uint64(max(cfg.Size/2, 1))
 	c.values = newLRUMap[Value](cfg.Size)
 	c.lists = newLRUMap[map[string]Value](cfg.Size)
+	if cfg.NegativeTTL > 0 {
+		c.absents = newLRUMap[error](cfg.Size)
+	}
 	return c
 }
 
@@ -260,6 +284,68 @@ func (c *memCache) freshList(k cacheKey) (map[string]Value, bool) {
 		return nil, false
 	}
 	return e.v, true
+}
+
+// young returns a fresh cached value of k that the store answered at most
+// age ago.
+func (c *memCache) young(k cacheKey, age time.Duration) (Value, bool) {
+	if c.values == nil || age <= 0 {
+		return Value{}, false
+	}
+	e, ok := c.values.load(k)
+	if !ok || e.expired.Load() || c.clock.Now().Sub(e.fetched) > age {
+		return Value{}, false
+	}
+	return e.v, true
+}
+
+func (c *memCache) youngList(k cacheKey, age time.Duration) (map[string]Value, bool) {
+	if c.lists == nil || age <= 0 {
+		return nil, false
+	}
+	e, ok := c.lists.load(k)
+	if !ok || e.expired.Load() || c.clock.Now().Sub(e.fetched) > age {
+		return nil, false
+	}
+	return e.v, true
+}
+
+// absent returns the remembered not-found error of k (see
+// CacheConfig.NegativeTTL).
+func (c *memCache) absent(k cacheKey) (error, bool) {
+	if c.absents == nil {
+		return nil, false
+	}
+	e, ok := c.absents.load(k)
+	if !ok || e.expired.Load() {
+		return nil, false
+	}
+	return e.v, true
+}
+
+// storeAbsent remembers for NegativeTTL that the store said k does not
+// exist, unless an invalidation happened since gen was read.
+func (c *memCache) storeAbsent(gen uint64, k cacheKey, err error) {
+	if c.absents == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	now := c.clock.Now()
+	e := &entry[error]{v: err, fetched: now, deadline: now.Add(c.negativeTTL)}
+	e.timer = c.clock.AfterFunc(c.negativeTTL, func() { e.expired.Store(true) })
+	add(c, c.absents, k, e)
+}
+
+// canonical returns the store's own name of path when path was read as
+// another form (an ARN, a version selector); "" when unknown.
+func (c *memCache) canonical(path string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.canonicals[path]
 }
 
 // stale returns an expired value of k that is at most MaxStale past its
@@ -354,6 +440,7 @@ func (c *memCache) storeValue(gen uint64, k cacheKey, v Value, canonical string,
 			c.aliases[canonical] = a
 		}
 		a[k.path] = struct{}{}
+		c.canonicals[k.path] = canonical
 	}
 }
 
@@ -396,13 +483,13 @@ func (c *memCache) invalidate(names ...string) {
 		paths[n] = struct{}{}
 		for a := range c.aliases[n] {
 			paths[a] = struct{}{}
+			delete(c.canonicals, a)
 		}
 		delete(c.aliases, n)
 	}
-	nvariants := len(*c.values.index.Load())
-	for p := range paths {
-		for v := range nvariants {
-			c.values.lru.Remove(cacheKey{p, uint32(v)})
+	for _, m := range []interface{ removeAll(map[string]struct{}) }{c.values, absentsOrNil(c.absents)} {
+		if m != nil {
+			m.removeAll(paths)
 		}
 	}
 	c.lists.lru.Purge()
@@ -416,8 +503,12 @@ func (c *memCache) purge() {
 	if c.values != nil {
 		c.values.lru.Purge()
 		c.lists.lru.Purge()
+		if c.absents != nil {
+			c.absents.lru.Purge()
+		}
 	}
 	clear(c.aliases)
+	clear(c.canonicals)
 }
 
 // len returns the number of cached values and listings.

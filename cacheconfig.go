@@ -47,6 +47,22 @@ type CacheConfig struct {
 	// on. Everything else in Stats is always counted.
 	CountHits bool
 
+	// NegativeTTL, when positive, remembers for that long that a secret does
+	// not exist, so that a loop reading an optional secret does not call
+	// the store on every read (off by default). Update and Invalidate
+	// forget it.
+	NegativeTTL time.Duration
+
+	// FailureBackoff is the first delay after a transient failure of the
+	// store (throttling, a 5xx answer, a network error or timeout) before
+	// the same secret is asked for again; it doubles, with jitter, on each
+	// failure up to MaxFailureBackoff and is forgotten on a success. Reads
+	// in between get the stale value when MaxStale allows it, or the last
+	// error at once. 0 means DefaultFailureBackoff (1s); negative turns the
+	// backoff off. NoCache reads always ask the store.
+	FailureBackoff    time.Duration
+	MaxFailureBackoff time.Duration // 0 means DefaultMaxFailureBackoff (1m)
+
 	// OnDisk keeps entries on disk too, as the original's cache_on_disk:
 	// shared by the processes of a machine and across runs, expiring with
 	// the TTL. Directories are created 0700 and files 0600; a directory
@@ -78,6 +94,12 @@ type CacheConfig struct {
 	RedisPlaintext bool          // store entries unencrypted in Redis (not recommended)
 	RedisTimeout   time.Duration // bound of each Redis operation; default 250ms
 	RedisLockWait  time.Duration // how long to wait for another process's fetch; default 3s
+
+	// TierCoolDown is how long a disk or Redis tier that failed (down,
+	// slower than its timeout, refusing writes) is skipped before one call
+	// probes it again: a tier that is down costs its timeout once per
+	// cool-down, never on every read. 0 means DefaultTierCoolDown (30s).
+	TierCoolDown time.Duration
 }
 
 // Defaults of CacheConfig.
@@ -143,6 +165,15 @@ func (c CacheConfig) validate() error {
 	}
 	if c.MaxStale < 0 {
 		return invalidf("cache MaxStale %v: it must be positive (0 means never serve an expired value)", c.MaxStale)
+	}
+	if c.TierCoolDown < 0 {
+		return invalidf("cache TierCoolDown %v: it must not be negative (0 means the default, %v)", c.TierCoolDown, DefaultTierCoolDown)
+	}
+	if c.NegativeTTL < 0 {
+		return invalidf("cache NegativeTTL %v: it must not be negative (0 means no negative caching)", c.NegativeTTL)
+	}
+	if c.MaxFailureBackoff < 0 || (c.FailureBackoff > 0 && c.MaxFailureBackoff > 0 && c.MaxFailureBackoff < c.FailureBackoff) {
+		return invalidf("cache MaxFailureBackoff %v: it must be at least FailureBackoff (0 means the default, %v)", c.MaxFailureBackoff, DefaultMaxFailureBackoff)
 	}
 	if c.DiskMaxEntries < 0 {
 		return invalidf("cache DiskMaxEntries %d: it must be positive (0 means %d)", c.DiskMaxEntries, diskcache.DefaultMaxEntries)

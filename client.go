@@ -22,8 +22,10 @@ type Client struct {
 	store   driver.Store
 	cfg     settings
 	mem     *memCache
+	backoff *backoff
 	tiers   *tierSet // nil when no disk or shared tier is enabled
 	flights flights
+	watches watches
 	bound   time.Duration // how long one shared load may take
 	obs     Observer      // nil when none is set (Observe)
 	stats   counters
@@ -70,12 +72,15 @@ func newClient(ctx context.Context, name string, open driver.Opener, s settings)
 	if store == nil {
 		return nil, &Error{Op: "new", Provider: name, Err: fmt.Errorf("the driver returned a nil Store")}
 	}
-	t, err := openTiers(s.cache)
+	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{})}
+	t, err := openTiers(s.cache, func() time.Time { return c.mem.clock.Now() }, c.tierFailed)
 	if err != nil {
 		closeStore(store)
 		return nil, &Error{Op: "new", Provider: name, Err: err}
 	}
-	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{}), tiers: t, obs: s.observer()}
+	c.tiers = t
+	c.backoff = newBackoff(s.cache, func() time.Time { return c.mem.clock.Now() })
+	c.obs = s.observer()
 	c.mem.countHits = s.cache.CountHits || c.obs != nil
 	if c.obs != nil {
 		c.mem.onEvict = func(path string, list bool) {
@@ -111,6 +116,7 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	c.bgMu.Unlock()
+	c.watches.stopAll()
 	c.cancel()
 	c.wg.Wait()
 	c.mem.purge()

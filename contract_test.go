@@ -146,6 +146,8 @@ type memTier struct {
 	gens    map[string]int
 	global  int
 	failDel bool // Delete and Purge fail
+	down    bool // every call fails: reads cannot tell their generations
+	calls   int  // calls while down
 	puts    int
 	gets    int
 }
@@ -160,6 +162,10 @@ func (t *memTier) gen(name string) string { return fmt.Sprintf("%d/%d", t.global
 func (t *memTier) Get(ctx context.Context, name, variant string) ([]byte, driver.Stamp, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.down {
+		t.calls++
+		return nil, driver.Stamp{}, false
+	}
 	t.gets++
 	e, ok := t.entries[[2]string{name, variant}]
 	if ok && e.gen == t.gen(name) {
@@ -171,6 +177,10 @@ func (t *memTier) Get(ctx context.Context, name, variant string) ([]byte, driver
 func (t *memTier) Stamp(ctx context.Context, name string) driver.Stamp {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.down {
+		t.calls++
+		return driver.Stamp{}
+	}
 	return driver.Stamp{Gen: t.gen(name), OK: true}
 }
 
@@ -188,7 +198,10 @@ func (t *memTier) Put(ctx context.Context, name, variant string, data []byte, tt
 func (t *memTier) Delete(ctx context.Context, name string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.failDel {
+	if t.down {
+		t.calls++
+	}
+	if t.failDel || t.down {
 		return errors.New("memtier: down")
 	}
 	t.gens[name]++
@@ -600,6 +613,67 @@ func TestContractUpdateTierFailure(t *testing.T) {
 	v, err := c.Get(ctx, "/db")
 	require.NoError(t, err)
 	assert.Equal(t, "s3cret-new-value", v.Text())
+}
+
+// 7b. A tier that is down costs one call per cool-down, not one per read,
+// and never changes a result.
+func TestContractTierDownOncePerCoolDown(t *testing.T) {
+	ctx := context.Background()
+	url, tier := sharedTier(t)
+	cfg := sharedCfg(url)
+	cfg.TierCoolDown = 30 * time.Second
+	values := map[string]string{}
+	for i := range 100 {
+		values[fmt.Sprintf("/k/%d", i)] = "v"
+	}
+	s := newFakeStore(values)
+	c := open(t, s, cfg)
+	clk := s1crets.NewFakeClock()
+	s1crets.SetClock(c, clk)
+	tier.mu.Lock()
+	tier.down = true
+	tier.mu.Unlock()
+	for i := range 50 {
+		v, err := c.Get(ctx, fmt.Sprintf("/k/%d", i))
+		require.NoError(t, err)
+		assert.Equal(t, "v", v.Text())
+	}
+	tier.mu.Lock()
+	calls := tier.calls
+	tier.mu.Unlock()
+	assert.Equal(t, 1, calls, "50 misses with the tier down: it was tried once")
+	assert.EqualValues(t, 50, s.gets.Load())
+
+	clk.Advance(31 * time.Second)
+	for i := 50; i < 100; i++ {
+		_, err := c.Get(ctx, fmt.Sprintf("/k/%d", i))
+		require.NoError(t, err)
+	}
+	tier.mu.Lock()
+	assert.Equal(t, 2, tier.calls, "after the cool-down, one probe")
+	tier.down = false
+	tier.mu.Unlock()
+
+	// An Update while the tier is skipped says that it could not invalidate.
+	clk.Advance(time.Second)
+	tier.mu.Lock()
+	tier.down = true
+	tier.mu.Unlock()
+	err := c.Update(ctx, "/k/1", "w")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "could not be invalidated")
+
+	// Back up after the cool-down: used again.
+	tier.mu.Lock()
+	tier.down = false
+	tier.mu.Unlock()
+	clk.Advance(31 * time.Second)
+	_, err = c.Get(ctx, "/k/99", s1crets.NoCache())
+	require.NoError(t, err)
+	tier.mu.Lock()
+	puts := tier.puts
+	tier.mu.Unlock()
+	assert.Positive(t, puts, "the tier is written again")
 }
 
 // Every read route goes through the pipeline: concurrent Get, GetMany and

@@ -2,6 +2,7 @@ package s1crets
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/s1crets/s1crets/driver"
@@ -52,6 +53,7 @@ func (c *Client) start(ctx context.Context, k flightKey, q driver.Query, mode lo
 		stop := context.AfterFunc(c.bg, cancel)
 		defer stop()
 		res, err := c.loadOne(lctx, k, q, mode)
+		c.noteOutcome(k, res, err)
 		c.flights.end(k, f, res, err)
 	}
 	var ok bool
@@ -85,8 +87,12 @@ func (c *Client) loadValue(ctx context.Context, k cacheKey, q driver.Query, noCa
 		mode = modeNoCache
 	}
 	start := c.now()
-	f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), noCache: noCache}, q, mode)
-	res, err := wait(ctx, f)
+	var res loaded
+	err, blocked := c.backoff.blocked(k)
+	if !blocked || noCache {
+		f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), noCache: noCache}, q, mode)
+		res, err = wait(ctx, f)
+	}
 	c.read("get", k.path, false, !noCache, start, res, err)
 	if err != nil {
 		if c.transient(err) {
@@ -107,10 +113,33 @@ func (c *Client) loadList(ctx context.Context, k cacheKey, q driver.Query, noCac
 		mode = modeNoCache
 	}
 	start := c.now()
+	if err, blocked := c.backoff.blocked(k); blocked && !noCache {
+		c.read("get-by-path", k.path, true, true, start, loaded{}, err)
+		return nil, err
+	}
 	f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), list: true, noCache: noCache}, q, mode)
 	res, err := wait(ctx, f)
 	c.read("get-by-path", k.path, true, !noCache, start, res, err)
 	return res.m, err
+}
+
+// noteOutcome records a transient failure of k for the backoff, and
+// forgets it on a success, which it tells k's watchers; it remembers a
+// secret that does not exist (see CacheConfig.NegativeTTL).
+func (c *Client) noteOutcome(k flightKey, res loaded, err error) {
+	switch {
+	case err == nil:
+		c.backoff.ok(k.key)
+		if !k.list {
+			c.watches.notify(k.key, res.v)
+		}
+	case errors.Is(err, ErrNotFound):
+		if !k.list {
+			c.mem.storeAbsent(k.gen, k.key, err)
+		}
+	case c.transient(err):
+		c.backoff.failed(k.key, err)
+	}
 }
 
 // refresh reloads the value k in the background, for refresh-ahead. It

@@ -84,8 +84,15 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 			continue
 		}
 		seen[n] = true
-		if !o.noCache {
-			k := keyOf(n, o.q)
+		k := keyOf(n, o.q)
+		switch {
+		case o.noCache:
+		case o.hasAge:
+			if v, ok := c.mem.young(k, o.maxAge); ok {
+				res.Values[n] = v
+				continue
+			}
+		default:
 			if v, kind := c.mem.value(k); kind != miss {
 				if c.obs != nil {
 					c.hitEvent("get-many", n, false)
@@ -96,11 +103,15 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 				res.Values[n] = v
 				continue
 			}
+			if _, ok := c.mem.absent(k); ok {
+				c.absentHit("get-many", n)
+				continue // missing, as the store said a moment ago
+			}
 		}
 		todo = append(todo, n)
 	}
 	if len(todo) > 0 {
-		if err := c.loadMany(ctx, todo, o.q, o.noCache, &res); err != nil {
+		if err := c.loadMany(ctx, todo, o.q, o.noCache || o.hasAge, &res); err != nil {
 			return Many{}, c.fail("get-many", "", err)
 		}
 	}
@@ -135,6 +146,12 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 	flightsOf := make([]*flight, len(names))
 	var mine []int
 	for i, n := range names {
+		if err, blocked := c.backoff.blocked(keyOf(n, q)); blocked && !noCache {
+			f := &flight{done: make(chan struct{}), err: err} // answered at once
+			close(f.done)
+			flightsOf[i] = f
+			continue
+		}
 		f, leader := c.flights.join(flightKey{key: keyOf(n, q), gen: gen, noCache: noCache})
 		flightsOf[i] = f
 		if leader {
@@ -161,7 +178,11 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 			defer cancel()
 			stop := context.AfterFunc(c.bg, cancel)
 			defer stop()
-			end(c.loadBatch(lctx, batch, q, mode, gen))
+			out := c.loadBatch(lctx, batch, q, mode, gen)
+			for n, r := range out {
+				c.noteOutcome(flightKey{key: keyOf(n, q), gen: gen}, r.res, r.err)
+			}
+			end(out)
 		}) {
 			out := map[string]result{}
 			for _, n := range batch {
@@ -224,7 +245,6 @@ func (c *Client) readTiersMany(ctx context.Context, todo []*pending, q driver.Qu
 			sts = make([]driver.Stamp, len(names))
 			for i, n := range names {
 				sts[i] = t.Stamp(ctx, n)
-				c.stamped(ti, sts[i])
 			}
 			hits = make([]bool, len(names))
 		case batch:
@@ -249,7 +269,6 @@ func (c *Client) readTiersMany(ctx context.Context, todo []*pending, q driver.Qu
 				sts[i] = t.Stamp(ctx, p.tname) // an entry we do not serve: stamp anew
 			}
 			if mode == modeRead {
-				c.stamped(ti, sts[i])
 				p.missed = p.missed.With(c.tiers.kinds[ti])
 			}
 			p.stamps = append(p.stamps, sts[i])

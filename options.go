@@ -28,6 +28,7 @@ type (
 	retryOpt       int
 	timeoutOpt     time.Duration
 	cacheOpt       CacheConfig
+	maxAgeOpt      time.Duration
 )
 
 // KeyPath looks into a JSON secret: Get returns the value at keys (see
@@ -44,6 +45,11 @@ func Default(value string) Option { return driver.NewSetting(defaultOpt(value)) 
 // NoCache makes this read ask the store, bypassing every cache tier, and
 // store the fresh result in every tier.
 func NoCache() Option { return driver.NewSetting(noCacheOpt{}) }
+
+// MaxAge makes this read accept a cached value only if the store answered
+// it at most d ago; otherwise it asks the store (and refreshes every tier).
+// MaxAge(0) is a fresh read, as NoCache.
+func MaxAge(d time.Duration) Option { return driver.NewSetting(maxAgeOpt(d)) }
 
 // Decrypt sets whether Parameter Store decrypts SecureString values
 // (default true). Other stores refuse it.
@@ -90,6 +96,8 @@ type options struct {
 	def     string
 	hasDef  bool
 	noCache bool
+	maxAge  time.Duration
+	hasAge  bool   // MaxAge was given
 	perCall string // the first per-call option seen, for error messages
 	query   string // the first option seen that changes the Query
 
@@ -119,6 +127,12 @@ func parse(opts []Option) (o options, err error) {
 		case noCacheOpt:
 			o.call("NoCache")
 			o.noCache = true
+		case maxAgeOpt:
+			o.call("MaxAge")
+			if x < 0 {
+				return o, invalidf("MaxAge(%v): the age must not be negative (MaxAge(0) is a fresh read)", time.Duration(x))
+			}
+			o.maxAge, o.hasAge = time.Duration(x), true
 		case decryptOpt:
 			o.changes("Decrypt")
 			o.q.Decrypt = bool(x)
@@ -226,7 +240,7 @@ func parseProvider(opts []Option) (settings, error) {
 // isProviderLevel reports whether opt is a provider-level option.
 func isProviderLevel(opt Option) bool {
 	switch opt.Value().(type) {
-	case nil, keyPathOpt, defaultOpt, noCacheOpt, decryptOpt, recursiveOpt, stageOpt, versionIDOpt, failOnErrorOpt:
+	case nil, keyPathOpt, defaultOpt, noCacheOpt, maxAgeOpt, decryptOpt, recursiveOpt, stageOpt, versionIDOpt, failOnErrorOpt:
 		return false
 	}
 	return true

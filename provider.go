@@ -73,6 +73,13 @@ func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, er
 		}
 		k.variant = variantOf(o.q)
 	}
+	if o.hasAge && !o.noCache && path != "" {
+		// A cached value young enough, or a fresh read.
+		if v, ok := c.mem.young(k, o.maxAge); ok {
+			return c.finishGet(path, v, nil, &o)
+		}
+		o.noCache = true
+	}
 	if !o.noCache && path != "" {
 		if v, kind := c.mem.value(k); kind != miss {
 			if c.obs != nil {
@@ -83,12 +90,40 @@ func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, er
 			}
 			return c.finishGet(path, v, nil, &o)
 		}
+		if err, ok := c.mem.absent(k); ok { // negative caching
+			c.absentHit("get", path)
+			return c.finishGet(path, Value{}, err, &o)
+		}
 	}
 	if err := c.check(ctx, driver.OpGet, path, &o); err != nil {
 		return Value{}, c.fail("get", path, err)
 	}
 	v, err := c.loadValue(ctx, k, o.q, o.noCache)
 	return c.finishGet(path, v, err, &o)
+}
+
+// Invalidate drops every cached form of the secret at path (each query
+// variant, the ARN or version forms it was read by, every listing) from
+// memory and from every tier this process can reach, and forgets its
+// failures and its absence: the next read asks the store. An error says
+// which tier could not be reached.
+func (c *Client) Invalidate(ctx context.Context, path string) error {
+	o := options{q: defaultQuery}
+	if err := c.check(ctx, driver.OpGet, path, &o); err != nil {
+		return c.fail("invalidate", path, err)
+	}
+	names := []string{path}
+	if canonical := c.mem.canonical(path); canonical != "" {
+		names = append(names, canonical)
+	}
+	err := c.invalidateTiers(ctx, names...)
+	c.mem.invalidate(names...)
+	c.backoff.forget(names...)
+	c.refreshWatched(context.WithoutCancel(ctx), path)
+	if err != nil {
+		return c.fail("invalidate", path, err)
+	}
+	return nil
 }
 
 // finishGet applies the key path and the default.
@@ -127,6 +162,12 @@ func (c *Client) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 		return nil, c.fail("get-by-path", path, err)
 	}
 	k := keyOf(path, o.q)
+	if o.hasAge && !o.noCache {
+		if m, ok := c.mem.youngList(k, o.maxAge); ok {
+			return maps.Clone(m), nil
+		}
+		o.noCache = true
+	}
 	if !o.noCache {
 		if m, kind := c.mem.list(k); kind != miss {
 			if c.obs != nil {
@@ -169,6 +210,10 @@ func (c *Client) Update(ctx context.Context, path, value string, opts ...Option)
 	// that still holds the old value.
 	terr := c.invalidateTiers(context.WithoutCancel(ctx), path, canonical)
 	c.mem.invalidate(path, canonical)
+	c.backoff.forget(path, canonical)
+	if err == nil {
+		c.refreshWatched(context.WithoutCancel(ctx), path)
+	}
 	switch {
 	case err != nil:
 		return c.fail("update", path, withheld(err))
@@ -205,16 +250,14 @@ func (c *Client) invalidateTiers(ctx context.Context, names ...string) error {
 		if !ok {
 			return errors.New("the store's identity is unknown")
 		}
-		for i, t := range c.tiers.values {
+		for _, t := range c.tiers.values {
 			if err := t.Delete(ctx, tn); err != nil {
-				c.tierFailed(c.tiers.kinds[i], "invalidate", err)
 				errs = append(errs, err)
 			}
 		}
 	}
-	for i, t := range c.tiers.lists {
+	for _, t := range c.tiers.lists {
 		if err := t.Purge(ctx); err != nil {
-			c.tierFailed(c.tiers.kinds[i], "invalidate", err)
 			errs = append(errs, err)
 		}
 	}

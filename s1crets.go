@@ -161,4 +161,14 @@ func PathExists(ctx context.Context, provider, path string, opts ...Option) (boo
 	return p.PathExists(ctx, path, copts...)
 }
 
+// Invalidate drops every cached form of the secret at path in the named
+// provider, in memory and in every tier; see Client.Invalidate.
+func Invalidate(ctx context.Context, provider, path string) error {
+	p, _, err := openFor(ctx, provider, nil)
+	if err != nil {
+		return err
+	}
+	return p.Invalidate(ctx, path)
+}
+
 func joinErrors(errs []error) error { return errors.Join(errs...) }

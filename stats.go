@@ -310,10 +310,13 @@ func (fs *flights) len() int {
 	return len(fs.m)
 }
 
-// stamped records a failure of tier i (of c.tiers.kinds) when it could not
-// read the stamp st: the tier is down.
-func (c *Client) stamped(i int, st driver.Stamp) {
-	if !st.OK {
-		c.tierFailed(c.tiers.kinds[i], "read", nil)
+// absentHit records a read that memory answered with a remembered
+// not-found (CacheConfig.NegativeTTL).
+func (c *Client) absentHit(op, name string) {
+	if c.mem.countHits {
+		c.mem.hits.add()
+	}
+	if c.obs != nil {
+		c.emit(Event{Kind: EventFetch, Op: op, Name: name, Source: SourceMemory, Outcome: OutcomeNotFound, Err: ErrNotFound})
 	}
 }

@@ -362,8 +362,46 @@ func TestStatsSharedTierAndRefresh(t *testing.T) {
 	}))
 
 	require.Error(t, a.Update(ctx, "/y", "3"), "Redis could not be invalidated")
-	assert.Equal(t, 2, recA.Count(s1crets.EventTierFailure, func(e s1crets.Event) bool {
+	assert.Equal(t, 1, recA.Count(s1crets.EventTierFailure, func(e s1crets.Event) bool {
 		return e.Source == s1crets.SourceShared && e.Op == "invalidate" && e.Err != nil
-	}), "the value's generation and the listings'")
+	}), "the listings' generation; the values' tier is skipped while it cools down after the failed read")
 	assert.Equal(t, uint64(1), a.Stats().Calls.Update)
+}
+
+// TestStatsNegativeAndBackoff: a remembered not-found (NegativeTTL) is a
+// memory hit that says not found; a read held back by the failure backoff
+// is a miss that makes no remote call.
+func TestStatsNegativeAndBackoff(t *testing.T) {
+	rec := &obstest.Recorder{}
+	store := obstest.New(workloadSecrets)
+	p, err := obstest.Open("fake", store, s1crets.Cache(s1crets.CacheConfig{NegativeTTL: time.Minute}), s1crets.Observe(rec))
+	require.NoError(t, err)
+	defer p.Close()
+	s1crets.SetClock(p, s1crets.NewFakeClock())
+	for range 2 {
+		_, err = p.Get(ctx, "/missing")
+		require.ErrorIs(t, err, s1crets.ErrNotFound)
+	}
+	store.Fail("/a", driver.KindThrottled)
+	for range 2 {
+		_, err = p.Get(ctx, "/a")
+		require.Error(t, err)
+	}
+	st := p.Stats()
+	assert.Equal(t, s1crets.CallStats{Get: 2}, st.Calls, "the second /missing and the second /a ask no store")
+	assert.Equal(t, s1crets.ErrorStats{NotFound: 1, Throttled: 1}, st.Errors)
+	assert.Equal(t, s1crets.TierStats{Hits: 1, Misses: 3}, st.Memory)
+
+	var reads []string
+	for _, e := range rec.Events() {
+		if e.Kind == s1crets.EventFetch {
+			reads = append(reads, fmt.Sprintf("%s %s %s %d", e.Name, e.Source, e.Outcome, e.Attempts))
+		}
+	}
+	assert.Equal(t, []string{
+		"/missing store not_found 1",
+		"/missing memory not_found 0",
+		"/a store throttled 3",
+		"/a store throttled 0", // held back: no attempt
+	}, reads)
 }

@@ -21,15 +21,17 @@ import (
 // and path caches.
 type tierSet struct {
 	values, lists []driver.Tier
-	valueLocker   driver.FleetLocker // the shared tier's fleet lock for values; nil without one
+	valueLocker   driver.FleetLocker // the shared tier's fleet lock for values (its breaker); nil without one
 	listLocker    driver.FleetLocker // and for listings
 	lockWait      time.Duration
 	kinds         []Source // of the tiers of values and of lists, by index
 	all           Sources  // the kinds
 }
 
-// openTiers opens the tiers that cfg enables; nil when it enables none.
-func openTiers(cfg CacheConfig) (t *tierSet, err error) {
+// openTiers opens the tiers that cfg enables, each behind a breaker that
+// reads the time from now and tells failed of each failure; nil when it
+// enables none.
+func openTiers(cfg CacheConfig, now func() time.Time, failed func(Source, string, error)) (t *tierSet, err error) {
 	if cfg.Disabled || (!cfg.OnDisk && cfg.RedisURL == "") {
 		return nil, nil
 	}
@@ -75,11 +77,32 @@ func openTiers(cfg CacheConfig) (t *tierSet, err error) {
 		}
 		t.values = append(t.values, v)
 		t.lists = append(t.lists, l)
-		t.valueLocker, _ = v.(driver.FleetLocker)
-		t.listLocker, _ = l.(driver.FleetLocker)
 		t.kinds, t.all = append(t.kinds, SourceShared), t.all.With(SourceShared)
 	}
+	coolDown := cmpOrDuration(cfg.TierCoolDown, DefaultTierCoolDown)
+	wrap := func(ts []driver.Tier) (locker driver.FleetLocker) {
+		for i, x := range ts {
+			b := &breaker{tier: x, coolDown: coolDown, now: now}
+			if failed != nil {
+				kind := t.kinds[i]
+				b.failed = func(op string, err error) { failed(kind, op, err) }
+			}
+			ts[i] = b
+			if _, ok := x.(driver.FleetLocker); ok {
+				locker = b
+			}
+		}
+		return locker
+	}
+	t.valueLocker, t.listLocker = wrap(t.values), wrap(t.lists)
 	return t, nil
+}
+
+func cmpOrDuration(a, b time.Duration) time.Duration {
+	if a != 0 {
+		return a
+	}
+	return b
 }
 
 func cmpOr(a, b string) string {
@@ -207,9 +230,7 @@ func (c *Client) readTiers(ctx context.Context, tiers []driver.Tier, name, varia
 	now := c.mem.clock.Now()
 	for i, t := range tiers {
 		if skip {
-			st := t.Stamp(ctx, name)
-			c.stamped(i, st)
-			r.stamps = append(r.stamps, st)
+			r.stamps = append(r.stamps, t.Stamp(ctx, name))
 			continue
 		}
 		raw, st, hit := t.Get(ctx, name, variant)
@@ -220,7 +241,6 @@ func (c *Client) readTiers(ctx context.Context, tiers []driver.Tier, name, varia
 			}
 			st = t.Stamp(ctx, name) // an entry we do not serve: stamp anew
 		}
-		c.stamped(i, st)
 		r.stamps = append(r.stamps, st)
 		r.missed = r.missed.With(c.tiers.kinds[i])
 	}
@@ -236,9 +256,7 @@ func (c *Client) writeTiers(ctx context.Context, tiers []driver.Tier, stamps []d
 	}
 	raw := encodeEntry(fetched, c.mem.ttl, payload)
 	for i, st := range stamps {
-		if err := tiers[i].Put(ctx, name, variant, raw, life, st); err != nil {
-			c.tierFailed(c.tiers.kinds[i], "write", err)
-		}
+		_ = tiers[i].Put(ctx, name, variant, raw, life, st) // a failure is the breaker's to tell
 	}
 }
 

@@ -6,8 +6,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -427,3 +430,51 @@ func TestRedisTierGetManyOneRoundTrip(t *testing.T) {
 func sprintf(format string, a ...any) string { return fmtSprintf(format, a...) }
 
 var fmtSprintf = fmt.Sprintf
+
+// A Redis that accepts connections and never answers, or closes them at
+// once: 50 misses cost one attempt of the tier (its timeout once), not 50.
+// Measured as the connections the server sees.
+func TestRedisTierDownCostsOncePerCoolDown(t *testing.T) {
+	for _, mode := range []string{"unresponsive", "refusing"} {
+		t.Run(mode, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			var accepted atomic.Int64
+			var conns sync.WaitGroup
+			done := make(chan struct{})
+			go func() {
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					accepted.Add(1)
+					if mode == "refusing" {
+						c.Close()
+						continue
+					}
+					conns.Add(1)
+					go func() { defer conns.Done(); <-done; c.Close() }()
+				}
+			}()
+			t.Cleanup(func() { l.Close(); close(done); conns.Wait() })
+
+			seed := map[string]string{}
+			for i := range 50 {
+				seed[fmt.Sprintf("/down/%d", i)] = "v"
+			}
+			cfg := s1crets.CacheConfig{RedisURL: l.Addr().String(), EncryptionKey: newKey(t),
+				RedisTimeout: 50 * time.Millisecond, TierCoolDown: time.Hour}
+			p := process(t, seed, cfg)
+			for n := range seed {
+				v, err := p.Get(ctx, n)
+				require.NoError(t, err, "a tier that is down never fails a read")
+				assert.Equal(t, "v", v.Text())
+			}
+			assert.EqualValues(t, 50, p.Calls())
+			// One attempt of the tier: go-redis dials and retries a few
+			// times within it; per read it would be at least 50.
+			assert.LessOrEqual(t, accepted.Load(), int64(10), "connections seen by the server")
+		})
+	}
+}

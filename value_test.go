@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -586,6 +587,8 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 // No error of Lookup or Decode quotes a secret: not whole, not a piece.
+var pointerAddr = regexp.MustCompile(`0x[0-9a-f]+`)
+
 func TestValueErrorsDoNotLeak(t *testing.T) {
 	secrets := []string{"hunter2-xyz", "Zq9#vX-77kW", "73195573195", "4242-4242-1337", "c2VjcmV0LXNlY3JldA"}
 	doc := `{"user":"hunter2-xyz","pin":73195573195,"list":["hunter2-xyz",73195573195,true],` +
@@ -656,6 +659,7 @@ func TestValueErrorsDoNotLeak(t *testing.T) {
 			outs = append(outs, e.Error(), fmt.Sprintf("%#v", e))
 		}
 		for _, out := range outs {
+			out = pointerAddr.ReplaceAllString(out, "0x…") // %#v prints addresses: digits that are not the secret's
 			for _, s := range secrets {
 				for i := 0; i+4 <= len(s); i++ {
 					if strings.Contains(vocabulary, s[i:i+4]) {

@@ -147,7 +147,7 @@ func (o *Observer) Observe(e s1crets.Event) {
 				o.misses.Add(ctx, 1, o.tierSet(e.Provider, t))
 			}
 		}
-		if e.Outcome == s1crets.OutcomeOK && e.Source != s1crets.SourceStore {
+		if e.Source != s1crets.SourceStore { // a cache's answer: a value, or a remembered not-found
 			o.hits.Add(ctx, 1, o.tierSet(e.Provider, e.Source))
 		}
 		if e.Source != s1crets.SourceMemory {

@@ -85,7 +85,7 @@ func attrs(s attribute.Set) string {
 func TestOTelWorkload(t *testing.T) {
 	o, reader := newObserver(t)
 	store := obstest.New(map[string]string{"/a": "1", "/b": "2", "/c": "3"})
-	p, err := obstest.Open("fake", store, s1crets.Cache(s1crets.CacheConfig{Size: 2}), s1crets.Observe(o))
+	p, err := obstest.Open("fake", store, s1crets.Cache(s1crets.CacheConfig{Size: 2, FailureBackoff: -1}), s1crets.Observe(o))
 	require.NoError(t, err)
 	defer p.Close()
 	for _, n := range []string{"/a", "/a", "/a", "/b", "/b"} { // 2 misses, 3 hits

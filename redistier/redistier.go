@@ -52,16 +52,22 @@
 //
 // While the server is down, go-redis writes a "failed to dial" line to
 // standard error for each failed connection attempt, through its
-// process-wide logger. go-redis v9 has no per-client logger, and changing
-// the process-wide one (redis.SetLogger) would also silence the program's
-// own Redis clients, so this package leaves it alone; a program that wants
-// the lines gone calls redis.SetLogger itself, for example with
-// &logging.VoidLogger{} from github.com/redis/go-redis/v9/logging.
+// process-wide logger (go-redis v9 has no per-client logger). A cache tier
+// that is down is not worth a line on the program's standard error (the
+// library skips it for a cool-down and reports through its own hooks), so
+// importing this package replaces that logger with go-redis's default
+// output less those lines; every other go-redis line still goes to
+// standard error as before. A program that sets its own logger with
+// redis.SetLogger after the import keeps it.
 package redistier
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +85,18 @@ func init() {
 	for _, s := range schemes {
 		driver.RegisterTier(s, open)
 	}
+	redis.SetLogger(quietDials{log.New(os.Stderr, "redis: ", log.LstdFlags|log.Lshortfile)})
+}
+
+// quietDials is go-redis's default logger without its "failed to dial"
+// lines.
+type quietDials struct{ out *log.Logger }
+
+func (q quietDials) Printf(_ context.Context, format string, v ...any) {
+	if strings.HasPrefix(format, "redis: connection pool: failed to dial") {
+		return
+	}
+	_ = q.out.Output(3, fmt.Sprintf(format, v...))
 }
 
 const (

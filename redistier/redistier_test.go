@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log"
 	"net"
 	"strings"
 	"sync"
@@ -351,4 +352,19 @@ func muteServer(t *testing.T) string {
 		}
 	})
 	return l.Addr().String()
+}
+
+// The tier's own dial failures are not written to the program's standard
+// error; other go-redis lines are.
+func TestQuietDials(t *testing.T) {
+	var out bytes.Buffer
+	q := quietDials{log.New(&out, "redis: ", 0)}
+	q.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v", 5, errors.New("refused"))
+	if out.Len() != 0 {
+		t.Errorf("a dial failure was written: %q", out.String())
+	}
+	q.Printf(context.Background(), "Conn has unread data (not push notification), removing it")
+	if !strings.Contains(out.String(), "unread data") {
+		t.Errorf("another go-redis line was dropped: %q", out.String())
+	}
 }

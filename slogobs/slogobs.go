@@ -55,7 +55,7 @@ func New(l *slog.Logger, o Options) *Observer {
 
 // Observe implements s1crets.Observer.
 func (o *Observer) Observe(e s1crets.Event) {
-	if e.Kind == s1crets.EventFetch && e.Source == s1crets.SourceMemory && e.Outcome == s1crets.OutcomeOK && !o.opts.Hits {
+	if e.Kind == s1crets.EventFetch && e.Source == s1crets.SourceMemory && !o.opts.Hits {
 		return
 	}
 	level := o.opts.Level.Level()

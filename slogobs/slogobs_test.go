@@ -26,7 +26,7 @@ func records(t *testing.T, o slogobs.Options) (recs []map[string]any, raw string
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store := obstest.New(secrets)
-	p, err := obstest.Open("fake", store, s1crets.Cache(s1crets.CacheConfig{Size: 1}), s1crets.Observe(slogobs.New(logger, o)))
+	p, err := obstest.Open("fake", store, s1crets.Cache(s1crets.CacheConfig{Size: 1, FailureBackoff: -1}), s1crets.Observe(slogobs.New(logger, o)))
 	require.NoError(t, err)
 	defer p.Close()
 	ctx := context.Background()

@@ -175,7 +175,9 @@ func TestCallCounts(t *testing.T) {
 func TestStaleIfErrorOnThrottling(t *testing.T) {
 	f := newFake(t)
 	f.PutParameter(awsfake.Parameter{Name: "/st/p", Value: "v1", Type: "String"})
-	p := newPS(t, f, s1crets.Cache(s1crets.CacheConfig{TTL: 50 * time.Millisecond, MaxStale: time.Hour}))
+	// No failure backoff: each read below asks AWS (TestBackoffDuringOutage
+	// covers the backoff).
+	p := newPS(t, f, s1crets.Cache(s1crets.CacheConfig{TTL: 50 * time.Millisecond, MaxStale: time.Hour, FailureBackoff: -1}))
 	_, err := p.Get(ctx, "/st/p")
 	require.NoError(t, err)
 	time.Sleep(80 * time.Millisecond) // expire the entry (real clock: an AWS provider)

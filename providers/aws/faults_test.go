@@ -195,8 +195,13 @@ func TestFaultServerErrors(t *testing.T) {
 				assert.Equal(t, fault.Status, re.HTTPStatusCode())
 				assert.Equal(t, 3, f.Calls(s.getOp))
 
-				// A failure is not cached: the next call asks again.
-				v, err := p.Get(ctx, s.path)
+				// A failure is not cached but backed off: the next read gets
+				// the same error at once, without a request...
+				_, err = p.Get(ctx, s.path)
+				requireCleanAPIError(t, err, fault.Code)
+				assert.Equal(t, 3, f.Calls(s.getOp))
+				// ...and a NoCache read asks again.
+				v, err := p.Get(ctx, s.path, s1crets.NoCache())
 				require.NoError(t, err)
 				assert.Equal(t, "v", v.Text())
 				assert.Equal(t, 4, f.Calls(s.getOp))
@@ -279,7 +284,10 @@ func TestFaultStalledBody(t *testing.T) {
 	for _, s := range faultStores {
 		for _, retry := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/retry=%d", s.name, retry), func(t *testing.T) {
-				f, p := s.start(t, s1crets.Timeout(200*time.Millisecond), s1crets.Retry(retry))
+				// No failure backoff: the point is that the second Get is not
+				// wedged behind the stalled answer.
+				f, p := s.start(t, s1crets.Timeout(200*time.Millisecond), s1crets.Retry(retry),
+					s1crets.Cache(s1crets.CacheConfig{FailureBackoff: -1}))
 				var stall atomic.Bool
 				stall.Store(true)
 				f.SetHook(func(r awsfake.Request) *awsfake.Fault {

@@ -17,6 +17,7 @@ const (
 	maxParameterName  = 1011
 	maxParameterLevel = 15
 	maxSecretName     = 512
+	maxSecretARN      = 2048
 )
 
 func validChars(s, extra string) bool {
@@ -55,21 +56,27 @@ func (p *parameterStore) Validate(op driver.Op, path string, q driver.Query) err
 		}
 		return nil // the rest is a secret name and JSON keys, checked by Secrets Manager
 	}
-	name := path
-	if op == driver.OpGet && !strings.HasPrefix(name, "arn:") {
-		// GetParameter accepts NAME:VERSION and NAME:LABEL.
-		if i := strings.LastIndexByte(name, ':'); i > 0 {
-			if !validChars(name[i+1:], "_.-") || i == len(name)-1 {
-				return fmt.Errorf("%q: after the name, \":\" must be followed by a version number or a label (letters, digits, _ . -)", path)
-			}
-			name = name[:i]
+	name, sel := path, ""
+	if strings.HasPrefix(path, "arn:") {
+		if op != driver.OpGet && op != driver.OpPathExists {
+			return fmt.Errorf("%q: %s takes a parameter name, not an ARN", path, op)
+		}
+		var err error
+		if name, err = parameterARN(path); err != nil {
+			return err
 		}
 	}
-	if strings.HasPrefix(name, "arn:") && op == driver.OpGet {
-		if !validChars(name, "_.-/:") {
-			return fmt.Errorf("%q: a Parameter Store ARN may contain only letters, digits and the characters _ . - / :", path)
+	if op == driver.OpGet {
+		// GetParameter accepts NAME:VERSION and NAME:LABEL.
+		if i := strings.LastIndexByte(name, ':'); i >= 0 {
+			name, sel = name[:i], name[i+1:]
+			if err := validSelector(path, sel); err != nil {
+				return err
+			}
 		}
-		return nil
+	}
+	if name == "" {
+		return fmt.Errorf("%q: the parameter name is empty", path)
 	}
 	switch {
 	case len(name) > maxParameterName:
@@ -84,6 +91,47 @@ func (p *parameterStore) Validate(op driver.Op, path string, q driver.Query) err
 		return fmt.Errorf("%q: a Parameter Store name has at most %d levels", path, maxParameterLevel)
 	case op == driver.OpUpdate && hasReservedPrefix(name):
 		return fmt.Errorf("%q: names beginning with \"aws\" or \"ssm\" are reserved by AWS", path)
+	}
+	return nil
+}
+
+// parameterARN returns the parameter name (with any selector) of a
+// Parameter Store ARN: arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME,
+// where NAME is written without its leading "/".
+func parameterARN(arn string) (string, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || !validARNHead(parts, "ssm") || !strings.HasPrefix(parts[5], "parameter/") {
+		return "", fmt.Errorf("%q: a Parameter Store ARN is arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME", arn)
+	}
+	return "/" + strings.TrimPrefix(parts[5], "parameter/"), nil
+}
+
+// validARNHead checks the partition, service, region and account of an
+// ARN split at its first five colons.
+func validARNHead(parts []string, service string) bool {
+	account := parts[4]
+	return parts[0] == "arn" && parts[1] != "" && validChars(parts[1], "-") && parts[2] == service &&
+		parts[3] != "" && validChars(parts[3], "-") && len(account) == 12 && strings.Trim(account, "0123456789") == ""
+}
+
+// validSelector checks a version (a positive number) or a label (at most
+// 100 letters, digits and . - _, not beginning with a digit, "aws" or
+// "ssm") after NAME:.
+func validSelector(path, sel string) error {
+	if sel != "" && strings.Trim(sel, "0123456789") == "" {
+		if sel[0] == '0' {
+			return fmt.Errorf("%q: a parameter version is a number from 1", path)
+		}
+		return nil
+	}
+	lower := strings.ToLower(sel)
+	switch {
+	case sel == "" || len(sel) > 100 || !validChars(sel, "_.-"):
+		return fmt.Errorf("%q: after the name, \":\" must be followed by a version number or a label (1 to 100 letters, digits, _ . -)", path)
+	case sel[0] >= '0' && sel[0] <= '9':
+		return fmt.Errorf("%q: a parameter label cannot begin with a digit", path)
+	case strings.HasPrefix(lower, "aws") || strings.HasPrefix(lower, "ssm"):
+		return fmt.Errorf("%q: a parameter label cannot begin with \"aws\" or \"ssm\"", path)
 	}
 	return nil
 }
@@ -111,8 +159,15 @@ func (s *secretsManager) Validate(op driver.Op, path string, q driver.Query) err
 		return errors.New("FailOnError applies only to GetByPath")
 	}
 	if strings.HasPrefix(path, "arn:") && op != driver.OpGetByPath {
-		if len(path) > 2048 || !validChars(path, "/_+=.@-!:") {
-			return fmt.Errorf("%q: a Secrets Manager ARN may contain only letters, digits and the characters / _ + = . @ - ! :", path)
+		// arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME, where
+		// NAME may end with the 6-character suffix AWS adds (a full ARN)
+		// or not (a partial ARN).
+		parts := strings.SplitN(path, ":", 7)
+		if len(path) > maxSecretARN || len(parts) != 7 || !validARNHead(parts, "secretsmanager") || parts[5] != "secret" {
+			return fmt.Errorf("%q: a Secrets Manager ARN is arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME, at most %d characters", path, maxSecretARN)
+		}
+		if parts[6] == "" || !validChars(parts[6], "/_+=.@-!") {
+			return fmt.Errorf("%q: a Secrets Manager ARN may contain only letters, digits and the characters / _ + = . @ - ! in its name", path)
 		}
 		return nil
 	}
