@@ -65,7 +65,9 @@ const (
 	EventEvict
 	// EventTierFailure is a failure of the disk or shared tier: Source, Op
 	// ("read" when the tier could not be read, "write", "invalidate") and
-	// Err. A tier failure never changes a result; see CacheConfig.
+	// Err. A tier failure never changes a result; the calls skipped while
+	// the failed tier cools down (CacheConfig.TierCoolDown) are not
+	// failures of their own.
 	EventTierFailure
 )
 

@@ -36,7 +36,8 @@ type Stats struct {
 
 // TierStats counts the reads one cache tier answered (Hits) and passed on
 // (Misses), and its failures (a disk or Redis tier that could not be read
-// or written; never a changed result).
+// or written, not counting the calls skipped while it cools down; never a
+// changed result).
 type TierStats struct {
 	Hits, Misses, Failures uint64
 }
