@@ -29,6 +29,10 @@ type breaker struct {
 	mu      sync.Mutex // guards openTo and probing
 	openTo  time.Time  // skipped until then
 	probing bool       // a probe is in progress
+
+	// failed, when set, is told each failure of the tier (not the calls
+	// skipped while it cools down), outside mu: for the statistics.
+	failed func(op string, err error)
 }
 
 var (
@@ -52,14 +56,17 @@ func (b *breaker) allow() bool {
 }
 
 // done records the outcome of a call that allow let through.
-func (b *breaker) done(ok bool) {
+func (b *breaker) done(ok bool, op string, err error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.probing = false
 	if ok {
 		b.openTo = time.Time{}
 	} else {
 		b.openTo = b.now().Add(b.coolDown)
+	}
+	b.mu.Unlock()
+	if !ok && b.failed != nil {
+		b.failed(op, err)
 	}
 }
 
@@ -68,7 +75,7 @@ func (b *breaker) Get(ctx context.Context, name, variant string) ([]byte, driver
 		return nil, driver.Stamp{}, false
 	}
 	data, st, hit := b.tier.Get(ctx, name, variant)
-	b.done(st.OK || hit)
+	b.done(st.OK || hit, "read", nil)
 	return data, st, hit
 }
 
@@ -85,7 +92,7 @@ func (b *breaker) GetMany(ctx context.Context, names []string, variant string) (
 		}
 	}
 	ok := len(names) == 0 || sts[0].OK || hits[0]
-	b.done(ok)
+	b.done(ok, "read", nil)
 	return data, sts, hits
 }
 
@@ -94,7 +101,7 @@ func (b *breaker) Stamp(ctx context.Context, name string) driver.Stamp {
 		return driver.Stamp{}
 	}
 	st := b.tier.Stamp(ctx, name)
-	b.done(st.OK)
+	b.done(st.OK, "read", nil)
 	return st
 }
 
@@ -106,7 +113,7 @@ func (b *breaker) Put(ctx context.Context, name, variant string, data []byte, tt
 		return errTierDown
 	}
 	err := b.tier.Put(ctx, name, variant, data, ttl, st)
-	b.done(err == nil)
+	b.done(err == nil, "write", err)
 	return err
 }
 
@@ -115,7 +122,7 @@ func (b *breaker) Delete(ctx context.Context, name string) error {
 		return errTierDown
 	}
 	err := b.tier.Delete(ctx, name)
-	b.done(err == nil)
+	b.done(err == nil, "invalidate", err)
 	return err
 }
 
@@ -124,7 +131,7 @@ func (b *breaker) Purge(ctx context.Context) error {
 		return errTierDown
 	}
 	err := b.tier.Purge(ctx)
-	b.done(err == nil)
+	b.done(err == nil, "invalidate", err)
 	return err
 }
 
@@ -136,7 +143,7 @@ func (b *breaker) Lock(ctx context.Context, name, variant string, ttl time.Durat
 		return nil, false
 	}
 	release, locked := l.Lock(ctx, name, variant, ttl)
-	b.done(true) // another holder is not a failure; a failing server failed the read before
+	b.done(true, "", nil) // another holder is not a failure; a failing server failed the read before
 	return release, locked
 }
 
@@ -146,6 +153,6 @@ func (b *breaker) WaitFor(ctx context.Context, name, variant string, maxWait tim
 		return nil, false
 	}
 	data, got := l.WaitFor(ctx, name, variant, maxWait)
-	b.done(true)
+	b.done(true, "", nil)
 	return data, got
 }

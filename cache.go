@@ -102,6 +102,7 @@ const (
 type lruMap[V any] struct {
 	index atomic.Pointer[[]*xsync.Map[string, *entry[V]]] // by variant
 	lru   *lru.Cache[cacheKey, *entry[V]]
+	last  cacheKey // the key the eviction callback saw last (under memCache.mu)
 }
 
 func newLRUMap[V any](size int) *lruMap[V] {
@@ -110,6 +111,7 @@ func newLRUMap[V any](size int) *lruMap[V] {
 	// The eviction callback runs inside lru.Add and lru.Remove, under
 	// memCache.mu.
 	m.lru, _ = lru.NewWithEvict(size, func(k cacheKey, e *entry[V]) { // size > 0
+		m.last = k
 		e.stop()
 		if idx := m.indexFor(k.variant, false); idx != nil {
 			idx.Delete(k.path)
@@ -187,9 +189,21 @@ type memCache struct {
 	// joins a fetch that started before it.
 	gen atomic.Uint64
 
+	// hits counts the reads that memory answered, when countHits is set
+	// (an atomic add costs as much as half a hit); evictions counts the
+	// entries that a store dropped to make room.
+	countHits bool
+	hits      hitCounter
+	evictions atomic.Uint64
+
 	// mu serialises stores and invalidations, so that a store cannot slip
-	// in between a generation check and an invalidation; it guards aliases.
+	// in between a generation check and an invalidation; it guards aliases
+	// and evicted.
 	mu sync.Mutex
+	// onEvict, when set, receives the evicted entries after a store,
+	// outside mu; evicted collects them meanwhile.
+	onEvict func(path string, list bool)
+	evicted []evictedKey
 	// aliases maps a secret's own name (driver.Secret.Name) to the other
 	// paths it was read by (an ARN, a version selector), so that an Update
 	// by any of them drops all of them; canonicals maps those paths back.
@@ -235,6 +249,9 @@ func hit[V any](c *memCache, m *lruMap[V], k cacheKey) (V, hitKind) {
 	if !ok || e.expired.Load() {
 		var zero V
 		return zero, miss
+	}
+	if c.countHits {
+		c.hits.add()
 	}
 	now := c.inserts.Load()
 	if last := e.touched.Load(); now-last >= c.promoteAfter && e.touched.CompareAndSwap(last, now) {
@@ -313,14 +330,14 @@ func (c *memCache) storeAbsent(gen uint64, k cacheKey, err error) {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.gen.Load() != gen {
 		return
 	}
 	now := c.clock.Now()
 	e := &entry[error]{v: err, fetched: now, deadline: now.Add(c.negativeTTL)}
 	e.timer = c.clock.AfterFunc(c.negativeTTL, func() { e.expired.Store(true) })
-	add(c.absents, k, e)
+	add(c, c.absents, k, e)
 }
 
 // canonical returns the store's own name of path when path was read as
@@ -370,12 +387,33 @@ func newEntry[V any](c *memCache, v V, fetched time.Time, life time.Duration) *e
 
 // add stores e under k, replacing (and stopping) the entry there. Call with
 // mu held.
-func add[V any](m *lruMap[V], k cacheKey, e *entry[V]) {
+func add[V any](c *memCache, m *lruMap[V], k cacheKey, e *entry[V]) {
 	if old, ok := m.lru.Peek(k); ok {
 		old.stop()
 	}
 	m.indexFor(k.variant, true).Store(k.path, e)
-	m.lru.Add(k, e)
+	if m.lru.Add(k, e) {
+		c.evictions.Add(1)
+		if c.onEvict != nil {
+			c.evicted = append(c.evicted, evictedKey{m.last.path, any(m) == any(c.lists)})
+		}
+	}
+}
+
+// evictedKey is an entry that a store evicted.
+type evictedKey struct {
+	path string
+	list bool
+}
+
+// unlock releases mu and reports the evictions of the store that held it.
+func (c *memCache) unlock() {
+	ev := c.evicted
+	c.evicted = nil
+	c.mu.Unlock()
+	for _, e := range ev {
+		c.onEvict(e.path, e.list)
+	}
 }
 
 // storeValue caches v, that the store answered at fetched under the name
@@ -390,11 +428,11 @@ func (c *memCache) storeValue(gen uint64, k cacheKey, v Value, canonical string,
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.gen.Load() != gen {
 		return
 	}
-	add(c.values, k, newEntry(c, v, fetched, life))
+	add(c, c.values, k, newEntry(c, v, fetched, life))
 	if canonical != "" && canonical != k.path {
 		a := c.aliases[canonical]
 		if a == nil {
@@ -417,14 +455,14 @@ func (c *memCache) storeList(gen uint64, k cacheKey, m map[string]Value, single 
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.gen.Load() != gen {
 		return
 	}
-	add(c.lists, k, newEntry(c, m, fetched, life))
+	add(c, c.lists, k, newEntry(c, m, fetched, life))
 	sv := variantOf(single)
 	for name, v := range m {
-		add(c.values, cacheKey{name, sv}, newEntry(c, v, fetched, life))
+		add(c, c.values, cacheKey{name, sv}, newEntry(c, v, fetched, life))
 	}
 }
 
@@ -471,4 +509,12 @@ func (c *memCache) purge() {
 	}
 	clear(c.aliases)
 	clear(c.canonicals)
+}
+
+// len returns the number of cached values and listings.
+func (c *memCache) len() (values, lists int) {
+	if c.values == nil {
+		return 0, 0
+	}
+	return c.values.lru.Len(), c.lists.lru.Len()
 }

@@ -27,6 +27,8 @@ type Client struct {
 	flights flights
 	watches watches
 	bound   time.Duration // how long one shared load may take
+	obs     Observer      // nil when none is set (Observe)
+	stats   counters
 
 	// Background work (shared loads and refreshes) runs under bg, which
 	// Close cancels, and is counted in wg, which Close waits for.
@@ -71,13 +73,20 @@ func newClient(ctx context.Context, name string, open driver.Opener, s settings)
 		return nil, &Error{Op: "new", Provider: name, Err: fmt.Errorf("the driver returned a nil Store")}
 	}
 	c := &Client{name: name, store: store, cfg: s, mem: newMemCache(s.cache, systemClock{})}
-	t, err := openTiers(s.cache, func() time.Time { return c.mem.clock.Now() })
+	t, err := openTiers(s.cache, func() time.Time { return c.mem.clock.Now() }, c.tierFailed)
 	if err != nil {
 		closeStore(store)
 		return nil, &Error{Op: "new", Provider: name, Err: err}
 	}
 	c.tiers = t
 	c.backoff = newBackoff(s.cache, func() time.Time { return c.mem.clock.Now() })
+	c.obs = s.observer()
+	c.mem.countHits = s.cache.CountHits || c.obs != nil
+	if c.obs != nil {
+		c.mem.onEvict = func(path string, list bool) {
+			c.emit(Event{Kind: EventEvict, Name: path, List: list, Source: SourceMemory})
+		}
+	}
 	// Each attempt is bounded by the timeout, with the SDK's backoff
 	// between attempts; the fleet lock adds its wait.
 	c.bound = time.Duration(s.retry)*(s.timeout+time.Second) + s.cache.RedisLockWait + 4*s.cache.RedisTimeout + time.Second
@@ -203,8 +212,10 @@ func (c *Client) tierName(ctx context.Context, path string) (name string, ok boo
 const identityCoolDown = time.Minute
 
 func (c *Client) identity(ctx context.Context) (id string, err error) {
-	defer recoverInto(c.name, &err)
 	if ider, ok := c.store.(driver.Identifier); ok {
+		ctx, call := c.calling(ctx, opIdentity, "")
+		defer call.end(nil, &err)
+		defer recoverInto(c.name, &err)
 		return ider.Identity(ctx)
 	}
 	// A store that cannot name its identity shares nothing.

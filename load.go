@@ -18,10 +18,14 @@ import (
 // no reader waits on it past its own context and a stalled answer cannot
 // wedge a key: the next read after the deadline starts a new flight.
 
-// loaded is the result of a load: a value or a listing.
+// loaded is the result of a load: a value or a listing, with where it was
+// found, for the statistics and events.
 type loaded struct {
-	v Value
-	m map[string]Value
+	v        Value
+	m        map[string]Value
+	src      Source
+	missed   Sources // the tiers asked before src
+	attempts int     // of the remote call, when the store counts them
 }
 
 // loadMode says which caches a load may answer from.
@@ -82,15 +86,18 @@ func (c *Client) loadValue(ctx context.Context, k cacheKey, q driver.Query, noCa
 	if noCache {
 		mode = modeNoCache
 	}
+	start := c.now()
 	var res loaded
 	err, blocked := c.backoff.blocked(k)
 	if !blocked || noCache {
 		f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), noCache: noCache}, q, mode)
 		res, err = wait(ctx, f)
 	}
+	c.read("get", k.path, false, !noCache, start, res, err)
 	if err != nil {
 		if c.transient(err) {
 			if v, ok := c.mem.stale(k); ok {
+				c.servedStale("get", k.path, err)
 				return v, nil
 			}
 		}
@@ -105,11 +112,14 @@ func (c *Client) loadList(ctx context.Context, k cacheKey, q driver.Query, noCac
 	if noCache {
 		mode = modeNoCache
 	}
+	start := c.now()
 	if err, blocked := c.backoff.blocked(k); blocked && !noCache {
+		c.read("get-by-path", k.path, true, true, start, loaded{}, err)
 		return nil, err
 	}
 	f, _ := c.start(ctx, flightKey{key: k, gen: c.mem.generation(), list: true, noCache: noCache}, q, mode)
 	res, err := wait(ctx, f)
+	c.read("get-by-path", k.path, true, !noCache, start, res, err)
 	return res.m, err
 }
 
@@ -138,6 +148,7 @@ func (c *Client) refresh(ctx context.Context, k cacheKey, q driver.Query) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	c.refreshed(k.path)
 	c.start(ctx, flightKey{key: k, gen: c.mem.generation()}, q, modeRefresh)
 }
 
@@ -154,10 +165,10 @@ func (c *Client) loadOne(ctx context.Context, k flightKey, q driver.Query, mode 
 		// stored the result: no second remote call.
 		if k.list {
 			if m, ok := c.mem.freshList(k.key); ok {
-				return loaded{m: m}, nil
+				return loaded{m: m, src: SourceMemory}, nil
 			}
 		} else if v, ok := c.mem.fresh(k.key); ok {
-			return loaded{v: v}, nil
+			return loaded{v: v, src: SourceMemory}, nil
 		}
 	}
 	var tiers []driver.Tier
@@ -171,15 +182,20 @@ func (c *Client) loadOne(ctx context.Context, k flightKey, q driver.Query, mode 
 	}
 	variant := variantName(q)
 	var stamps []driver.Stamp
+	var missed Sources // the tiers read and missed
 	if useTiers {
 		r := c.readTiers(ctx, tiers, name, variant, mode != modeRead)
 		if r.hit {
 			if res, ok := c.fromTier(k, q, r.data, r.fetched); ok {
 				c.writeTiers(ctx, tiers, r.stamps, name, variant, r.fetched, r.data)
+				res.src, res.missed = r.src, r.missed
 				return res, nil
 			}
 		}
 		stamps = r.stamps
+		if mode == modeRead {
+			missed = c.tiers.all
+		}
 		if locker != nil && mode != modeNoCache {
 			release, locked := locker.Lock(ctx, name, variant, c.bound)
 			if locked {
@@ -192,6 +208,7 @@ func (c *Client) loadOne(ctx context.Context, k flightKey, q driver.Query, mode 
 					if payload, fetched, ok := decodeEntry(raw, c.mem.clock.Now(), c.mem.ttl); ok {
 						if res, ok := c.fromTier(k, q, payload, fetched); ok {
 							c.writeTiers(ctx, tiers, stamps[:last], name, variant, fetched, payload)
+							res.src, res.missed = SourceShared, missed&^(1<<SourceShared)
 							return res, nil
 						}
 					}
@@ -202,6 +219,7 @@ func (c *Client) loadOne(ctx context.Context, k flightKey, q driver.Query, mode 
 				if payload, fetched, ok := decodeEntry(raw, c.mem.clock.Now(), c.mem.ttl); ok {
 					if res, ok := c.fromTier(k, q, payload, fetched); ok {
 						c.writeTiers(ctx, tiers, stamps[:len(stamps)-1], name, variant, fetched, payload)
+						res.src, res.missed = SourceShared, missed&^(1<<SourceShared)
 						return res, nil
 					}
 				}
@@ -209,20 +227,20 @@ func (c *Client) loadOne(ctx context.Context, k flightKey, q driver.Query, mode 
 		}
 	}
 	if k.list {
-		m, err := c.fetchList(ctx, path, q)
+		m, attempts, err := c.fetchList(ctx, path, q)
 		if err != nil {
-			return loaded{}, err
+			return loaded{src: SourceStore, missed: missed, attempts: attempts}, err
 		}
 		fetched := c.mem.clock.Now()
 		c.mem.storeList(k.gen, k.key, m, singleQuery(q), fetched)
 		if useTiers {
 			c.writeTiers(ctx, tiers, stamps, name, variant, fetched, encodeList(m))
 		}
-		return loaded{m: m}, nil
+		return loaded{m: m, src: SourceStore, missed: missed, attempts: attempts}, nil
 	}
-	sec, err := c.fetchValue(ctx, path, q)
+	sec, attempts, err := c.fetchValue(ctx, path, q)
 	if err != nil {
-		return loaded{}, err
+		return loaded{src: SourceStore, missed: missed, attempts: attempts}, err
 	}
 	v := valueOf(sec)
 	fetched := c.mem.clock.Now()
@@ -233,7 +251,7 @@ func (c *Client) loadOne(ctx context.Context, k flightKey, q driver.Query, mode 
 	if useTiers && (sec.Name == "" || sec.Name == path) {
 		c.writeTiers(ctx, tiers, stamps, name, variant, fetched, encodeValue(v))
 	}
-	return loaded{v: v}, nil
+	return loaded{v: v, src: SourceStore, missed: missed, attempts: attempts}, nil
 }
 
 // fromTier decodes a tier's payload and caches it in memory with the time
@@ -268,20 +286,25 @@ func valueOf(s driver.Secret) Value {
 	return NewValue(s.Text)
 }
 
-func (c *Client) fetchValue(ctx context.Context, path string, q driver.Query) (s driver.Secret, err error) {
+func (c *Client) fetchValue(ctx context.Context, path string, q driver.Query) (s driver.Secret, attempts int, err error) {
+	ctx, call := c.calling(ctx, opGet, path)
+	defer call.end(&attempts, &err)
 	defer recoverInto(c.name, &err)
-	return c.store.Get(ctx, path, q)
+	s, err = c.store.Get(ctx, path, q)
+	return s, 0, err
 }
 
-func (c *Client) fetchList(ctx context.Context, path string, q driver.Query) (m map[string]Value, err error) {
+func (c *Client) fetchList(ctx context.Context, path string, q driver.Query) (m map[string]Value, attempts int, err error) {
+	ctx, call := c.calling(ctx, opGetByPath, path)
+	defer call.end(&attempts, &err)
 	defer recoverInto(c.name, &err)
 	secs, err := c.store.GetByPath(ctx, path, q)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	m = make(map[string]Value, len(secs))
 	for n, s := range secs {
 		m[n] = valueOf(s)
 	}
-	return m, nil
+	return m, 0, nil
 }

@@ -103,6 +103,9 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 			}
 		default:
 			if v, kind := c.mem.value(k); kind != miss {
+				if c.obs != nil {
+					c.hitEvent("get-many", n, false)
+				}
 				if kind == hitDue {
 					c.refresh(ctx, k, o.q)
 				}
@@ -110,6 +113,7 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 				continue
 			}
 			if _, ok := c.mem.absent(k); ok {
+				c.absentHit("get-many", n)
 				continue // missing, as the store said a moment ago
 			}
 		}
@@ -152,6 +156,7 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 // loadMany loads names through the pipeline: it joins the flights of names
 // that others are loading, and loads the rest in one batch flight.
 func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, noCache bool, res *Many) error {
+	start := c.now()
 	gen := c.mem.generation()
 	flightsOf := make([]*flight, len(names))
 	var mine []int
@@ -203,6 +208,7 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 	}
 	for i, n := range names {
 		r, err := wait(ctx, flightsOf[i])
+		c.read("get-many", n, false, !noCache, start, r, err)
 		switch {
 		case err == nil:
 			res.Values[n] = r.v
@@ -212,6 +218,7 @@ func (c *Client) loadMany(ctx context.Context, names []string, q driver.Query, n
 		default:
 			if c.transient(err) {
 				if v, ok := c.mem.stale(keyOf(n, q)); ok {
+					c.servedStale("get-many", n, err)
 					res.Values[n] = v
 					continue
 				}
@@ -227,6 +234,7 @@ type pending struct {
 	name, tname string         // as asked, and in the tiers
 	stamps      []driver.Stamp // of the tiers read so far
 	useTiers    bool
+	missed      Sources // the tiers read and missed
 }
 
 // readTiersMany reads the pending names from the tiers in order, each tier
@@ -268,11 +276,15 @@ func (c *Client) readTiersMany(ctx context.Context, todo []*pending, q driver.Qu
 				if payload, fetched, ok := decodeEntry(datas[i], now, c.mem.ttl); ok {
 					if res, ok := c.fromTier(flightKey{key: keyOf(p.name, q), gen: gen}, q, payload, fetched); ok {
 						c.writeTiers(ctx, tiers[:ti], p.stamps, p.tname, variant, fetched, payload)
+						res.src, res.missed = c.tiers.kinds[ti], p.missed
 						out[p.name] = result{res: res}
 						continue
 					}
 				}
 				sts[i] = t.Stamp(ctx, p.tname) // an entry we do not serve: stamp anew
+			}
+			if mode == modeRead {
+				p.missed = p.missed.With(c.tiers.kinds[ti])
 			}
 			p.stamps = append(p.stamps, sts[i])
 			next = append(next, p)
@@ -297,7 +309,7 @@ func (c *Client) loadBatch(ctx context.Context, names []string, q driver.Query, 
 	for _, n := range names {
 		if mode == modeRead {
 			if v, ok := c.mem.fresh(keyOf(n, q)); ok {
-				out[n] = result{res: loaded{v: v}}
+				out[n] = result{res: loaded{v: v, src: SourceMemory}}
 				continue
 			}
 		}
@@ -332,6 +344,7 @@ func (c *Client) loadBatch(ctx context.Context, names []string, q driver.Query, 
 					if payload, fetched, ok := decodeEntry(raw, c.mem.clock.Now(), c.mem.ttl); ok {
 						if res, ok := c.fromTier(flightKey{key: keyOf(p.name, q), gen: gen}, q, payload, fetched); ok {
 							c.writeTiers(ctx, c.tiers.values, p.stamps[:len(p.stamps)-1], p.tname, variant, fetched, payload)
+							res.src, res.missed = SourceShared, p.missed&^(1<<SourceShared)
 							mu.Lock()
 							out[p.name] = result{res: res}
 							mu.Unlock()
@@ -354,23 +367,25 @@ func (c *Client) loadBatch(ctx context.Context, names []string, q driver.Query, 
 	for i, p := range todo {
 		batch[i] = p.name
 	}
-	found, failed, err := c.fetchMany(ctx, batch, q)
+	found, failed, attempts, err := c.fetchMany(ctx, batch, q)
 	fetched := c.mem.clock.Now()
 	for _, p := range todo {
+		from := loaded{src: SourceStore, missed: p.missed, attempts: attempts}
 		switch sec, ok := found[p.name]; {
 		case err != nil:
-			out[p.name] = result{err: err}
+			out[p.name] = result{res: from, err: err}
 		case ok:
 			v := valueOf(sec)
 			c.mem.storeValue(gen, keyOf(p.name, q), v, sec.Name, fetched)
 			if p.useTiers && (sec.Name == "" || sec.Name == p.name) {
 				c.writeTiers(ctx, c.tiers.values, p.stamps, p.tname, variant, fetched, encodeValue(v))
 			}
-			out[p.name] = result{res: loaded{v: v}}
+			from.v = v
+			out[p.name] = result{res: from}
 		case failed[p.name] != nil:
-			out[p.name] = result{err: failed[p.name]}
+			out[p.name] = result{res: from, err: failed[p.name]}
 		default:
-			out[p.name] = result{err: ErrNotFound}
+			out[p.name] = result{res: from, err: ErrNotFound}
 		}
 	}
 	return out
@@ -385,23 +400,27 @@ func (c *Client) valueLocker() driver.FleetLocker {
 
 // fetchMany reads names from the store: in batches when it can, else one
 // by one.
-func (c *Client) fetchMany(ctx context.Context, names []string, q driver.Query) (found map[string]driver.Secret, failed map[string]error, err error) {
-	defer recoverInto(c.name, &err)
+func (c *Client) fetchMany(ctx context.Context, names []string, q driver.Query) (found map[string]driver.Secret, failed map[string]error, attempts int, err error) {
 	if mg, ok := c.store.(driver.ManyGetter); ok {
-		return mg.GetMany(ctx, names, q)
+		ctx, call := c.calling(ctx, opGetMany, "")
+		defer call.end(&attempts, &err)
+		defer recoverInto(c.name, &err)
+		found, failed, err = mg.GetMany(ctx, names, q)
+		return found, failed, 0, err
 	}
 	found, failed = map[string]driver.Secret{}, map[string]error{}
 	for _, n := range names {
-		sec, err := c.store.Get(ctx, n, q)
+		sec, a, err := c.fetchValue(ctx, n, q)
+		attempts = max(attempts, a)
 		switch {
 		case err == nil:
 			found[n] = sec
 		case errors.Is(err, ErrNotFound):
 		case ctx.Err() != nil:
-			return nil, nil, err
+			return nil, nil, attempts, err
 		default:
 			failed[n] = err
 		}
 	}
-	return found, failed, nil
+	return found, failed, attempts, nil
 }

@@ -102,11 +102,12 @@ type options struct {
 	query   string // the first option seen that changes the Query
 
 	// provider level
-	level    string // the first provider-level option seen, for error messages
-	retry    int
-	timeout  time.Duration
-	cache    CacheConfig
-	settings []any // the provider package's own
+	level     string // the first provider-level option seen, for error messages
+	retry     int
+	timeout   time.Duration
+	cache     CacheConfig
+	observers [maxObservers]Observer
+	settings  []any // the provider package's own
 }
 
 // parse applies opts. It allocates nothing for the per-call options, so
@@ -162,6 +163,11 @@ func parse(opts []Option) (o options, err error) {
 		case cacheOpt:
 			o.provider("Cache")
 			o.cache = CacheConfig(x)
+		case observeOpt:
+			o.provider("Observe")
+			if err := o.observe(x.o); err != nil {
+				return o, err
+			}
 		default:
 			o.provider(fmt.Sprintf("%T", x))
 			o.settings = append(o.settings, x)
@@ -202,10 +208,11 @@ func parseCall(opts []Option) (options, error) {
 // filled in, so that a default given explicitly selects the same memoized
 // instance as the default left out.
 type settings struct {
-	retry   int
-	timeout time.Duration
-	cache   CacheConfig
-	extra   []any // the provider package's own settings
+	retry     int
+	timeout   time.Duration
+	cache     CacheConfig
+	observers [maxObservers]Observer // the Observe options, in order
+	extra     []any                  // the provider package's own settings
 }
 
 // parseProvider parses the options of Open and New: no per-call ones.
@@ -220,7 +227,7 @@ func parseProvider(opts []Option) (settings, error) {
 	if err != nil {
 		return settings{}, err
 	}
-	s := settings{retry: o.retry, timeout: o.timeout, cache: o.cache.withDefaults(), extra: o.settings}
+	s := settings{retry: o.retry, timeout: o.timeout, cache: o.cache.withDefaults(), observers: o.observers, extra: o.settings}
 	if s.retry == 0 {
 		s.retry = DefaultRetry
 	}

@@ -40,6 +40,9 @@ func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, e
 	if (len(opts) == 0 || keys != nil) && path != "" {
 		k := cacheKey{path: path}
 		if v, kind := c.mem.value(k); kind != miss {
+			if c.obs != nil {
+				c.hitEvent("get", path, false)
+			}
 			if kind == hitDue {
 				c.refresh(ctx, k, defaultQuery)
 			}
@@ -49,9 +52,16 @@ func (c *Client) Get(ctx context.Context, path string, opts ...Option) (Value, e
 			if lv, err := v.Lookup(keys...); err == nil {
 				return lv, nil
 			}
+			return c.keyPathMissing(path, v, keys)
 		}
 	}
 	return c.get(ctx, path, opts)
+}
+
+// keyPathMissing is Get of a hit whose key path is not there: the error,
+// kept off Get so that its hot path stays small.
+func (c *Client) keyPathMissing(path string, v Value, keys []string) (Value, error) {
+	return c.finishGet(path, v, nil, &options{q: defaultQuery, keys: keys})
 }
 
 func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, error) {
@@ -75,12 +85,16 @@ func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, er
 	}
 	if !o.noCache && path != "" {
 		if v, kind := c.mem.value(k); kind != miss {
+			if c.obs != nil {
+				c.hitEvent("get", path, false)
+			}
 			if kind == hitDue {
 				c.refresh(ctx, k, o.q)
 			}
 			return c.finishGet(path, v, nil, &o)
 		}
 		if err, ok := c.mem.absent(k); ok { // negative caching
+			c.absentHit("get", path)
 			return c.finishGet(path, Value{}, err, &o)
 		}
 	}
@@ -159,6 +173,9 @@ func (c *Client) GetByPath(ctx context.Context, path string, opts ...Option) (ma
 	}
 	if !o.noCache {
 		if m, kind := c.mem.list(k); kind != miss {
+			if c.obs != nil {
+				c.hitEvent("get-by-path", path, true)
+			}
 			return maps.Clone(m), nil
 		}
 	}
@@ -214,6 +231,8 @@ func (c *Client) Update(ctx context.Context, path, value string, opts ...Option)
 }
 
 func (c *Client) storeUpdate(ctx context.Context, path, value string) (canonical string, err error) {
+	ctx, call := c.calling(ctx, opUpdate, path)
+	defer call.end(nil, &err)
 	defer recoverInto(c.name, &err)
 	return c.store.Update(ctx, path, value)
 }
@@ -309,9 +328,12 @@ func (c *Client) PathExists(ctx context.Context, path string, opts ...Option) (b
 	}
 	if pc, ok := c.store.(driver.PathChecker); ok && len(o.keys) == 0 {
 		if _, ok := c.mem.fresh(keyOf(path, o.q)); ok && !o.noCache {
+			c.memoryHit("path-exists", path, false)
 			return true, nil
 		}
-		exists, err := c.pathExists(ctx, pc, path)
+		start := c.now()
+		exists, attempts, err := c.pathExists(ctx, pc, path)
+		c.read("path-exists", path, false, !o.noCache, start, loaded{src: SourceStore, attempts: attempts}, err)
 		if err != nil {
 			return false, c.fail("path-exists", path, err)
 		}
@@ -331,7 +353,10 @@ func (c *Client) PathExists(ctx context.Context, path string, opts ...Option) (b
 	return false, err
 }
 
-func (c *Client) pathExists(ctx context.Context, pc driver.PathChecker, path string) (ok bool, err error) {
+func (c *Client) pathExists(ctx context.Context, pc driver.PathChecker, path string) (ok bool, attempts int, err error) {
+	ctx, call := c.calling(ctx, opPathExists, path)
+	defer call.end(&attempts, &err)
 	defer recoverInto(c.name, &err)
-	return pc.PathExists(ctx, path)
+	ok, err = pc.PathExists(ctx, path)
+	return ok, 0, err
 }

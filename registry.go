@@ -43,11 +43,17 @@ type instanceKey struct {
 	retry   int
 	timeout int64
 	cache   CacheConfig
+	obs     [maxObservers]Observer
 	extra   string // the provider's own settings, printed
 }
 
 func keyFor(name string, s settings) (instanceKey, error) {
-	k := instanceKey{name: name, retry: s.retry, timeout: int64(s.timeout), cache: s.cache}
+	k := instanceKey{name: name, retry: s.retry, timeout: int64(s.timeout), cache: s.cache, obs: s.observers}
+	for _, o := range s.observers {
+		if o != nil && !reflect.TypeOf(o).Comparable() {
+			return k, invalidf("the Observer %T cannot select a shared instance (it is not comparable): give Open and the simple API a pointer, or give it to the provider's constructor", o)
+		}
+	}
 	var b strings.Builder
 	for _, x := range s.extra {
 		if t := reflect.TypeOf(x); !t.Comparable() {

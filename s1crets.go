@@ -48,6 +48,15 @@
 // (MaxStale aside); a hit allocates nothing and a miss costs the same in a
 // cache of a thousand or a million entries.
 //
+// # Observability
+//
+// Client.Stats (and AllStats for the instances of Open) counts hits and
+// misses per tier, remote calls by operation, failures by kind, stale
+// values, refreshes and evictions. The provider-level option Observe sets an
+// Observer that receives an Event for each read, remote call, stale value,
+// refresh, eviction and tier failure; packages slogobs and otelobs adapt
+// log/slog and OpenTelemetry metrics. Neither holds a secret value.
+//
 // # Key paths
 //
 // A JSON secret can be looked into with KeyPath (or Value.Lookup): an

@@ -22,11 +22,14 @@ type tierSet struct {
 	valueLocker   driver.FleetLocker // the shared tier's fleet lock for values (its breaker); nil without one
 	listLocker    driver.FleetLocker // and for listings
 	lockWait      time.Duration
+	kinds         []Source // of the tiers of values and of lists, by index
+	all           Sources  // the kinds
 }
 
 // openTiers opens the tiers that cfg enables, each behind a breaker that
-// reads the time from now; nil when it enables none.
-func openTiers(cfg CacheConfig, now func() time.Time) (t *tierSet, err error) {
+// reads the time from now and tells failed of each failure; nil when it
+// enables none.
+func openTiers(cfg CacheConfig, now func() time.Time, failed func(Source, string, error)) (t *tierSet, err error) {
 	if cfg.Disabled || (!cfg.OnDisk && cfg.RedisURL == "") {
 		return nil, nil
 	}
@@ -62,6 +65,7 @@ func openTiers(cfg CacheConfig, now func() time.Time) (t *tierSet, err error) {
 			return t, err
 		}
 		t.lists = append(t.lists, l)
+		t.kinds, t.all = append(t.kinds, SourceDisk), t.all.With(SourceDisk)
 	}
 	if cfg.RedisURL != "" {
 		v, l, err := driver.OpenTier(cfg.RedisURL, driver.TierOptions{Prefix: cfg.RedisPrefix, Key: key,
@@ -71,11 +75,16 @@ func openTiers(cfg CacheConfig, now func() time.Time) (t *tierSet, err error) {
 		}
 		t.values = append(t.values, v)
 		t.lists = append(t.lists, l)
+		t.kinds, t.all = append(t.kinds, SourceShared), t.all.With(SourceShared)
 	}
 	coolDown := cmpOrDuration(cfg.TierCoolDown, DefaultTierCoolDown)
 	wrap := func(ts []driver.Tier) (locker driver.FleetLocker) {
 		for i, x := range ts {
 			b := &breaker{tier: x, coolDown: coolDown, now: now}
+			if failed != nil {
+				kind := t.kinds[i]
+				b.failed = func(op string, err error) { failed(kind, op, err) }
+			}
 			ts[i] = b
 			if _, ok := x.(driver.FleetLocker); ok {
 				locker = b
@@ -208,6 +217,8 @@ type tierRead struct {
 	fetched time.Time      // when the store answered it
 	stamps  []driver.Stamp // per tier before the hit (all tiers on a miss): for the write back
 	hit     bool
+	src     Source  // the tier of the hit
+	missed  Sources // the tiers read before it
 }
 
 // read reads (name, variant) from tiers in order, with the stamps of the
@@ -215,7 +226,7 @@ type tierRead struct {
 func (c *Client) readTiers(ctx context.Context, tiers []driver.Tier, name, variant string, skip bool) tierRead {
 	r := tierRead{stamps: make([]driver.Stamp, 0, len(tiers))}
 	now := c.mem.clock.Now()
-	for _, t := range tiers {
+	for i, t := range tiers {
 		if skip {
 			r.stamps = append(r.stamps, t.Stamp(ctx, name))
 			continue
@@ -223,12 +234,13 @@ func (c *Client) readTiers(ctx context.Context, tiers []driver.Tier, name, varia
 		raw, st, hit := t.Get(ctx, name, variant)
 		if hit {
 			if payload, fetched, ok := decodeEntry(raw, now, c.mem.ttl); ok {
-				r.data, r.fetched, r.hit = payload, fetched, true
+				r.data, r.fetched, r.hit, r.src = payload, fetched, true, c.tiers.kinds[i]
 				return r
 			}
 			st = t.Stamp(ctx, name) // an entry we do not serve: stamp anew
 		}
 		r.stamps = append(r.stamps, st)
+		r.missed = r.missed.With(c.tiers.kinds[i])
 	}
 	return r
 }
@@ -242,6 +254,6 @@ func (c *Client) writeTiers(ctx context.Context, tiers []driver.Tier, stamps []d
 	}
 	raw := encodeEntry(fetched, c.mem.ttl, payload)
 	for i, st := range stamps {
-		_ = tiers[i].Put(ctx, name, variant, raw, life, st)
+		_ = tiers[i].Put(ctx, name, variant, raw, life, st) // a failure is the breaker's to tell
 	}
 }

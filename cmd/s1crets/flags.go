@@ -29,6 +29,7 @@ type awsFlags struct {
 	externalID  string
 	retry       int
 	timeout     timeoutFlag
+	verbose     bool // see verbose.go
 }
 
 const commonFlagsHelp = `Flags of every command:
@@ -43,7 +44,7 @@ const commonFlagsHelp = `Flags of every command:
   --retry N               total attempts of each AWS call (default 3)
   --timeout D             connect and read timeout of each attempt: a Go duration (500ms, 2s)
                           or a number of seconds (default 5s)
-  -h, --help              show the help
+` + verboseHelp + `  -h, --help              show the help
 Flags may come before or after the arguments; "--" ends the flags.
 The AWS SDK's environment applies as usual: AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID,
 AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_SECRETS_MANAGER, ...
@@ -70,6 +71,7 @@ func newFlagSet(name string, f *awsFlags) *flag.FlagSet {
 	fs.IntVar(&f.retry, "retry", s1crets.DefaultRetry, "")
 	f.timeout = timeoutFlag(s1crets.DefaultTimeout)
 	fs.Var(&f.timeout, "timeout", "")
+	bindVerbose(fs, f)
 	return fs
 }
 
@@ -127,6 +129,7 @@ func (f *awsFlags) open(ctx context.Context) (provider, error) {
 			}
 		}))
 	}
+	opts = append(opts, f.verboseOptions(ctx)...)
 	var p provider
 	var err error
 	if f.provider == aws.ParameterStoreName {

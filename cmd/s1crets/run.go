@@ -50,6 +50,7 @@ func lookupCommand(name string) *command {
 // tests call it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
+	ctx = withStderr(ctx, stderr) // for --verbose
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
 		return exitUsage

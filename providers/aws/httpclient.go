@@ -10,6 +10,8 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/s1crets/s1crets/driver"
 )
 
 // attemptClient is the HTTP client of a provider. It does two things to the
@@ -32,8 +34,11 @@ type attemptClient struct {
 	timeout time.Duration // 0: the wrapped client is the caller's own
 }
 
-// Do implements awssdk.HTTPClient.
+// Do implements awssdk.HTTPClient. Each request is an attempt, counted for
+// the events of package s1crets (driver.CountAttempt): retries, pages and
+// the credential requests a call makes.
 func (a attemptClient) Do(r *http.Request) (*http.Response, error) {
+	driver.CountAttempt(r.Context())
 	if r.Body != nil && r.Body != http.NoBody {
 		r = r.WithContext(r.Context()) // a shallow copy: the caller's request is not changed
 		r.Body = readOnlyBody{r.Body}
