@@ -263,48 +263,54 @@ func hit[V any](c *memCache, m *lruMap[V], k cacheKey) (V, hitKind) {
 	return e.v, hitOK
 }
 
+// live returns the entry of k in m while it has not expired, without side
+// effects; m may be nil (a cache that is disabled or not configured).
+func live[V any](m *lruMap[V], k cacheKey) (*entry[V], bool) {
+	if m == nil {
+		return nil, false
+	}
+	e, ok := m.load(k)
+	if !ok || e.expired.Load() {
+		return nil, false
+	}
+	return e, true
+}
+
+// youngEntry reports whether the store answered e at most age ago.
+func youngEntry[V any](c *memCache, e *entry[V], age time.Duration) bool {
+	return age > 0 && c.clock.Now().Sub(e.fetched) <= age
+}
+
 // fresh returns a fresh cached value without side effects.
 func (c *memCache) fresh(k cacheKey) (Value, bool) {
-	if c.values == nil {
-		return Value{}, false
-	}
-	e, ok := c.values.load(k)
-	if !ok || e.expired.Load() {
+	e, ok := live(c.values, k)
+	if !ok {
 		return Value{}, false
 	}
 	return e.v, true
 }
 
 func (c *memCache) freshList(k cacheKey) (map[string]Value, bool) {
-	if c.lists == nil {
-		return nil, false
-	}
-	e, ok := c.lists.load(k)
-	if !ok || e.expired.Load() {
+	e, ok := live(c.lists, k)
+	if !ok {
 		return nil, false
 	}
 	return e.v, true
 }
 
-// young returns a fresh cached value of k that the store answered at most
-// age ago.
-func (c *memCache) young(k cacheKey, age time.Duration) (Value, bool) {
-	if c.values == nil || age <= 0 {
-		return Value{}, false
-	}
-	e, ok := c.values.load(k)
-	if !ok || e.expired.Load() || c.clock.Now().Sub(e.fetched) > age {
+// youngValue returns a fresh cached value of k that the store answered at
+// most age ago (MaxAge).
+func (c *memCache) youngValue(k cacheKey, age time.Duration) (Value, bool) {
+	e, ok := live(c.values, k)
+	if !ok || !youngEntry(c, e, age) {
 		return Value{}, false
 	}
 	return e.v, true
 }
 
 func (c *memCache) youngList(k cacheKey, age time.Duration) (map[string]Value, bool) {
-	if c.lists == nil || age <= 0 {
-		return nil, false
-	}
-	e, ok := c.lists.load(k)
-	if !ok || e.expired.Load() || c.clock.Now().Sub(e.fetched) > age {
+	e, ok := live(c.lists, k)
+	if !ok || !youngEntry(c, e, age) {
 		return nil, false
 	}
 	return e.v, true
@@ -313,11 +319,8 @@ func (c *memCache) youngList(k cacheKey, age time.Duration) (map[string]Value, b
 // absent returns the remembered not-found error of k (see
 // CacheConfig.NegativeTTL).
 func (c *memCache) absent(k cacheKey) (error, bool) {
-	if c.absents == nil {
-		return nil, false
-	}
-	e, ok := c.absents.load(k)
-	if !ok || e.expired.Load() {
+	e, ok := live(c.absents, k)
+	if !ok {
 		return nil, false
 	}
 	return e.v, true

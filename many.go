@@ -97,7 +97,7 @@ func (c *Client) GetMany(ctx context.Context, names []string, opts ...Option) (M
 		switch {
 		case o.noCache:
 		case o.hasAge:
-			if v, ok := c.mem.young(k, o.maxAge); ok {
+			if v, ok := c.mem.youngValue(k, o.maxAge); ok {
 				res.Values[n] = v
 				continue
 			}

@@ -78,7 +78,7 @@ func (c *Client) get(ctx context.Context, path string, opts []Option) (Value, er
 	}
 	if o.hasAge && !o.noCache && path != "" {
 		// A cached value young enough, or a fresh read.
-		if v, ok := c.mem.young(k, o.maxAge); ok {
+		if v, ok := c.mem.youngValue(k, o.maxAge); ok {
 			return c.finishGet(path, v, nil, &o)
 		}
 		o.noCache = true
