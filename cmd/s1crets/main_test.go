@@ -17,7 +17,18 @@ import (
 // tests run it as a subprocess, so that they can send it signals.
 const runMainEnv = "S1CRETS_CLI_TEST_RUN_MAIN"
 
+// printEnvArg makes the test binary a command for exec that writes its
+// environment to the file named next, NUL-separated: it needs no variable
+// of its own, so that the exec tests see exactly what exec gave it.
+const printEnvArg = "-s1crets-test-print-env"
+
 func TestMain(m *testing.M) {
+	if len(os.Args) == 3 && os.Args[1] == printEnvArg {
+		if err := os.WriteFile(os.Args[2], []byte(strings.Join(os.Environ(), "\x00")), 0o600); err != nil {
+			os.Exit(9)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		return
