@@ -39,6 +39,11 @@ func TestMain(m *testing.M) {
 	}
 	// An endpoint that refuses connections, until a test sets its fake.
 	os.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	// No disk cache but the tests' own: a developer's settings would make
+	// the tests read and write their real cache.
+	for _, k := range []string{envDiskCache, envCacheDir, envCacheTTL, envCacheKey} {
+		os.Unsetenv(k)
+	}
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
