@@ -29,7 +29,7 @@ written raw with no newline, so "s1crets get P > file" reproduces it exactly.
 
 Flags:
   --base64                print the value base64-encoded, plus a newline
-` + noDecryptHelp + versionsHelp,
+` + noDecryptHelp + versionsHelp + diskHelp,
 	run: runGet,
 }
 
@@ -37,6 +37,7 @@ func runGet(ctx context.Context, e env, args []string) error {
 	var f awsFlags
 	var r readFlags
 	fs := newFlagSet("get", &f)
+	f.bindDisk(fs)
 	r.bind(fs, true)
 	b64 := fs.Bool("base64", false, "")
 	pos, err := parseCommand(fs, &f, args, 1, -1, "PATH [KEY...]")
@@ -136,7 +137,7 @@ Flags:
                           dotenv and env-file name the variables as exec does (last
                           path segment, upper-case, other characters as "_"); binary
                           values in base64
-` + noDecryptHelp,
+` + noDecryptHelp + diskHelp,
 	run: runGetByPath,
 }
 
@@ -144,6 +145,7 @@ func runGetByPath(ctx context.Context, e env, args []string) error {
 	var f awsFlags
 	var r readFlags
 	fs := newFlagSet("get-by-path", &f)
+	f.bindDisk(fs)
 	r.bind(fs, false)
 	format := fs.String("format", "lines", "")
 	pos, err := parseCommand(fs, &f, args, 1, 1, "PATH")
@@ -194,7 +196,12 @@ is read from standard input, so that the secret appears neither in the shell
 history nor in the process list; one trailing newline ("\n" or "\r\n") is
 removed from it. A VALUE that starts with "-" goes after "--":
 "s1crets update PATH -- -value".
-`,
+
+With the disk cache on, update drops the secret's entries from it, so that
+the runs that follow read the new value.
+
+Flags:
+` + diskHelp,
 	run: runUpdate,
 }
 
@@ -205,6 +212,7 @@ const maxStdinValue = 1 << 20
 func runUpdate(ctx context.Context, e env, args []string) error {
 	var f awsFlags
 	fs := newFlagSet("update", &f)
+	f.bindDisk(fs)
 	pos, err := parseCommand(fs, &f, args, 2, 2, "PATH VALUE")
 	if err != nil {
 		return err

@@ -56,6 +56,31 @@ func TestHelp(t *testing.T) {
 		assert.Contains(t, out, "--version-id ID", cmd)
 	}
 	assert.Contains(t, ok(t, cli(t, "", "exec", "--help")), "--path PATH")
+	execHelp := ok(t, cli(t, "", "exec", "--help"))
+	for _, want := range []string{"--secret [NAME=]PATH", "--expand", "--clean-env", "--keep-env NAME"} {
+		assert.Contains(t, execHelp, want)
+	}
+	// The exact list of --clean-env, as the help says it.
+	assert.Contains(t, strings.Join(strings.Fields(execHelp), " "),
+		"only "+strings.Join(cleanEnv[:len(cleanEnv)-1], ", ")+" and "+cleanEnv[len(cleanEnv)-1]+" (if set)")
+
+	// The disk cache: its flags where they apply, and a help topic.
+	for _, cmd := range []string{"get", "get-by-path", "exec", "update"} {
+		out := ok(t, cli(t, "", cmd, "--help"))
+		for _, want := range []string{"--disk-cache", "--cache-dir DIR", "--cache-ttl D", "S1CRETS_CACHE_KEY", `"s1crets help cache"`} {
+			assert.Contains(t, out, want, cmd)
+		}
+	}
+	assert.NotContains(t, ok(t, cli(t, "", "exists", "--help")), "--disk-cache")
+	assert.Contains(t, ok(t, cli(t, "", "--help")), `"s1crets help cache"`)
+	out := ok(t, cli(t, "", "help", "cache"))
+	for _, want := range []string{"--disk-cache", "S1CRETS_DISK_CACHE=1", "--cache-dir DIR", "S1CRETS_CACHE_DIR=DIR", "--disk-cache=false",
+		"--cache-ttl D", "S1CRETS_CACHE_TTL=D", "default 15m", "$XDG_CACHE_HOME/s1crets", "DIR/keys", "DIR/paths",
+		"S1CRETS_CACHE_KEY must hold 32 bytes in base64", "head -c32 /dev/urandom | base64", "AES-256-GCM",
+		"refuses the disk cache (exit 2)", "never", "0700", "0600", "STS GetCallerIdentity once", "update", "--verbose"} {
+		assert.Contains(t, out, want)
+	}
+	fails(t, cli(t, "", "help", "cachee"), exitUsage, "topic: cache")
 }
 
 func TestVersion(t *testing.T) {

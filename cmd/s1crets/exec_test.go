@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -166,4 +167,227 @@ while :; do sleep 0.02; done`
 			assert.Empty(t, stderr.String())
 		})
 	}
+}
+
+// execEnv runs exec with args and, as CMD, the test binary printing its
+// environment (printEnvArg); it returns that environment. s1crets itself
+// must print nothing: no secret on its stdout or stderr.
+func execEnv(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "env")
+	r := cli(t, "", append(append([]string{"exec"}, args...), "--", self, printEnvArg, file)...)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	assert.Empty(t, r.stdout, "s1crets prints nothing of its own")
+	assert.Empty(t, r.stderr, "s1crets prints nothing of its own")
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	m := map[string]string{}
+	for _, kv := range strings.Split(string(b), "\x00") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		_, dup := m[k]
+		require.False(t, dup, "%s twice in the environment", k)
+		m[k] = v
+	}
+	return m
+}
+
+// without returns m without the names in drop.
+func without(m map[string]string, drop ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if !slices.Contains(drop, k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+const dbJSON = `{"user": "u-1", "password": "p=2 'x' $HOME", "port": 5432, "ratio": 1.50, "ok": true, "none": null,
+ "list": [1, "a", {"b": null}], "tls": {"cert": "C", "key-file": "K", "deep": {"x": "y"}}, "html": "<&>",
+ "pässwort": "pw", "multi": "line1\nline2"}`
+
+func seedExpand(f *awsfake.Server) {
+	f.PutSecretString("prod/db", dbJSON)
+	f.PutSecretString("prod/plain", "x")
+	f.PutSecretString("prod/list", "[1, 2]")
+	f.PutSecretString("prod/str", `"just a string"`)
+	f.PutSecretString("prod/num", "42")
+	f.PutParameter(awsfake.Parameter{Name: "/svc/cfg", Value: `{"host": "h", "port": "1"}`, Type: "SecureString"})
+	f.PutParameter(awsfake.Parameter{Name: "/svc/name", Value: "svc"})
+}
+
+// dbVars are the variables of dbJSON expanded with prefix.
+func dbVars(prefix string) map[string]string {
+	return map[string]string{
+		prefix + "USER": "u-1", prefix + "PASSWORD": "p=2 'x' $HOME", prefix + "PORT": "5432", prefix + "RATIO": "1.50",
+		prefix + "OK": "true", prefix + "NONE": "", prefix + "LIST": `[1,"a",{"b":null}]`, prefix + "TLS_CERT": "C",
+		prefix + "TLS_KEY_FILE": "K", prefix + "TLS_DEEP_X": "y", prefix + "HTML": "<&>", prefix + "P_SSWORT": "pw",
+		prefix + "MULTI": "line1\nline2",
+	}
+}
+
+func union(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TestExecExpand: --expand makes a variable of each member of a JSON
+// object secret, named and valued as the help says; other secrets stay one
+// variable each. --clean-env keeps the test's own environment out of the
+// comparison, which is exact.
+func TestExecExpand(t *testing.T) {
+	f := newFake(t)
+	seedExpand(f)
+	t.Setenv("USER", "tester")
+	env := func(args ...string) map[string]string {
+		return without(execEnv(t, append([]string{"--clean-env"}, args...)...), cleanEnv...)
+	}
+	assert.Equal(t, dbVars("DB_"), env("--secret", "prod/db", "--expand"))
+	assert.Equal(t, dbVars("PG_"), env("--secret", "PG=prod/db", "--expand"))
+	assert.Equal(t, dbVars("pg_"), env("--expand", "--secret", "pg=prod/db"), "NAME as given")
+	assert.Equal(t, map[string]string{"DB": dbJSON}, env("--secret", "prod/db"), "without --expand: the whole secret")
+	assert.Equal(t, map[string]string{"DATABASE": dbJSON}, env("--secret", "DATABASE=prod/db"))
+
+	// Without a prefix; USER is the secret's, not the environment's.
+	bare := execEnv(t, "--clean-env", "--secret", "=prod/db", "--expand")
+	assert.Equal(t, dbVars(""), without(bare, slices.DeleteFunc(slices.Clone(cleanEnv), func(s string) bool { return s == "USER" })...))
+
+	// Under a path: objects expanded, other secrets (arrays, strings,
+	// numbers, text) whole, as stored.
+	assert.Equal(t, union(dbVars("DB_"), map[string]string{"PLAIN": "x", "LIST": "[1, 2]", "STR": `"just a string"`, "NUM": "42"}),
+		env("--path", "prod/", "--expand"))
+	assert.Equal(t, union(dbVars("DB_"), map[string]string{"PLAIN": "x", "NUM": "42", "MAIN": "x"}),
+		env("--secret", "prod/db", "--secret", "prod/plain", "--secret", "prod/num", "--secret", "MAIN=prod/plain", "--expand"))
+	// The same secret twice is no collision, expanded or not.
+	assert.Equal(t, union(dbVars("DB_"), map[string]string{"PLAIN": "x", "LIST": "[1, 2]", "STR": `"just a string"`, "NUM": "42"}),
+		env("--path", "prod/", "--secret", "prod/db", "--expand"))
+
+	// Parameter Store.
+	assert.Equal(t, map[string]string{"CFG_HOST": "h", "CFG_PORT": "1", "NAME": "svc"},
+		env("--provider", "aws.ps", "--path", "/svc", "--expand"))
+	assert.Equal(t, map[string]string{"CFG": `{"host": "h", "port": "1"}`, "NAME": "svc"},
+		env("--provider", "aws.ps", "--path", "/svc"))
+}
+
+// TestExecExpandErrors: members that cannot make distinct, valid variables
+// are errors that name the secret and the key, never a value; CMD does not
+// run.
+func TestExecExpandErrors(t *testing.T) {
+	f := newFake(t)
+	f.PutSecretString("bad/case", `{"user": "a-val", "USER": "b-val"}`)
+	f.PutSecretString("bad/nested", `{"a_b": "v1-val", "a": {"b": "v2-val"}}`)
+	f.PutSecretString("bad/empty", `{"": "v-val", "k": "k-val"}`)
+	f.PutSecretString("bad/digit", `{"1st": "v-val"}`)
+	f.PutSecretString("bad/nul", `{"k": "a\u0000b-val"}`)
+	f.PutSecretString("bad/plain", "plain-val")
+	f.PutSecretString("bad/db", `{"user": "y-val"}`)
+	f.PutSecretString("dup/db_user", "x-val")
+	marker := filepath.Join(t.TempDir(), "ran")
+	touch := []string{"--", "sh", "-c", `touch "$0"`, marker}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--secret", "bad/case", "--expand"}, []string{`secret "bad/case" member "USER"`, `secret "bad/case" member "user"`, "CASE_USER"}},
+		{[]string{"--secret", "bad/nested", "--expand"}, []string{`member "a.b"`, `member "a_b"`, "NESTED_A_B"}},
+		{[]string{"--secret", "bad/empty", "--expand"}, []string{`secret "bad/empty" member ""`, "an empty key"}},
+		{[]string{"--secret", "=bad/digit", "--expand"}, []string{`member "1st"`, "1ST would start with a digit", "--secret NAME=PATH"}},
+		{[]string{"--secret", "bad/nul", "--expand"}, []string{`secret "bad/nul" member "k"`, "NUL byte"}},
+		{[]string{"--secret", "=bad/plain", "--expand"}, []string{`secret "bad/plain"`, "needs a JSON object"}},
+		{[]string{"--secret", "bad/db", "--path", "dup/", "--expand"}, []string{`secret "bad/db" member "user"`, `secret "dup/db_user"`, "DB_USER"}},
+		{[]string{"--secret", "X=bad/plain", "--secret", "X=dup/db_user"}, []string{`secrets "bad/plain" and "dup/db_user"`, "variable X"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			requireSh(t)
+			line := fails(t, cli(t, "", append(append([]string{"exec"}, tc.args...), touch...)...), exitError, tc.want...)
+			for _, v := range []string{"-val", "a\x00b"} {
+				assert.NotContains(t, line, v, "a value in the error")
+			}
+			assert.NoFileExists(t, marker, "CMD does not run")
+		})
+	}
+	// The digits are fine behind a prefix.
+	assert.Equal(t, map[string]string{"DIGIT_1ST": "v-val"}, without(execEnv(t, "--clean-env", "--secret", "bad/digit", "--expand"), cleanEnv...))
+
+	// Usage errors, before any AWS call.
+	f.ResetCalls()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--secret", "=bad/db"}, "an empty NAME is for --expand"},
+		{[]string{"--secret", "1X=bad/db"}, "want [NAME=]PATH"},
+		{[]string{"--secret", "bad/a=b"}, `a PATH with "=" in it needs NAME=`},
+		{[]string{"--secret", "X="}, "empty path"},
+		{[]string{"--secret", ""}, "empty path"},
+		{[]string{"--path", "bad/", "--keep-env", "FOO"}, "--keep-env needs --clean-env"},
+		{[]string{"--path", "bad/", "--clean-env", "--keep-env", "BAD-NAME"}, "not a variable name"},
+		{[]string{"--clean-env"}, "missing --path or --secret"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fails(t, cli(t, "", append(append([]string{"exec"}, tc.args...), "true")...), exitUsage, tc.want, "(see s1crets exec --help)")
+		})
+	}
+	assert.Equal(t, 0, f.TotalCalls())
+}
+
+// TestExecCleanEnv: with --clean-env, CMD's environment is exactly the
+// secrets, the listed variables that are set and the --keep-env ones;
+// without it, CMD inherits everything.
+func TestExecCleanEnv(t *testing.T) {
+	f := newFake(t)
+	seedExpand(f)
+	f.PutSecretString("ovr/home", "/secret-home")
+	diskEnv(t) // S1CRETS_CACHE_KEY among others
+	path := os.Getenv("PATH")
+	for k, v := range map[string]string{"HOME": "/h", "USER": "someone", "LANG": "C.UTF-8", "TZ": "UTC", "TMPDIR": "/tmp-x",
+		"EXTRA": "kept-extra", "OTHER": "dropped", "AWS_SECRET_ACCESS_KEY": "aws-secret-dropped"} {
+		t.Setenv(k, v)
+	}
+	for _, n := range []string{"LOGNAME", "LC_ALL", "TERM", "NOT_SET_X"} {
+		t.Setenv(n, "")
+		require.NoError(t, os.Unsetenv(n))
+	}
+	base := map[string]string{"PATH": path, "HOME": "/h", "USER": "someone", "LANG": "C.UTF-8", "TZ": "UTC", "TMPDIR": "/tmp-x"}
+
+	assert.Equal(t, union(base, map[string]string{"PLAIN": "x"}),
+		execEnv(t, "--clean-env", "--secret", "prod/plain"))
+	assert.Equal(t, union(base, dbVars("DB_"), map[string]string{"EXTRA": "kept-extra"}),
+		execEnv(t, "--clean-env", "--keep-env", "EXTRA", "--keep-env", "NOT_SET_X", "--secret", "prod/db", "--expand"))
+	// A secret overrides a kept variable.
+	assert.Equal(t, union(base, map[string]string{"HOME": "/secret-home"}),
+		execEnv(t, "--clean-env", "--secret", "ovr/home"))
+	// The disk cache's key stays with s1crets.
+	got := execEnv(t, "--clean-env", "--disk-cache", "--secret", "prod/plain")
+	assert.Equal(t, union(base, map[string]string{"PLAIN": "x"}), got)
+
+	// Without --clean-env: everything, the secrets over it.
+	all := execEnv(t, "--secret", "prod/plain", "--secret", "ovr/home")
+	assert.Equal(t, "dropped", all["OTHER"])
+	assert.Equal(t, "aws-secret-dropped", all["AWS_SECRET_ACCESS_KEY"])
+	assert.Equal(t, "/secret-home", all["HOME"])
+	assert.Equal(t, "x", all["PLAIN"])
+	assert.NotEmpty(t, all[envCacheKey])
+	assert.Len(t, all, len(os.Environ())+1, "the environment, HOME replaced, PLAIN added")
+}
+
+// TestChildEnv: the environment exec builds, in order: s1crets's own
+// variables (or those kept), then the secrets sorted by name; a secret's
+// variable replaces the inherited one.
+func TestChildEnv(t *testing.T) {
+	environ := []string{"Z=1", "HOME=/h", "PATH=/bin", "KEEP=k", "X=old", "BROKEN"}
+	vars := map[string]envVar{"X": {value: "new"}, "A": {value: "a=b"}}
+	assert.Equal(t, []string{"Z=1", "HOME=/h", "PATH=/bin", "KEEP=k", "BROKEN", "A=a=b", "X=new"}, childEnv(environ, false, nil, vars))
+	assert.Equal(t, []string{"HOME=/h", "PATH=/bin", "A=a=b", "X=new"}, childEnv(environ, true, nil, vars))
+	assert.Equal(t, []string{"HOME=/h", "PATH=/bin", "KEEP=k", "A=a=b", "X=new"}, childEnv(environ, true, []string{"KEEP", "NOPE"}, vars))
 }

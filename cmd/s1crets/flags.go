@@ -29,7 +29,8 @@ type awsFlags struct {
 	externalID  string
 	retry       int
 	timeout     timeoutFlag
-	verbose     bool // see verbose.go
+	verbose     bool       // see verbose.go
+	disk        *diskFlags // see diskcache.go; nil for the commands without a disk cache
 }
 
 const commonFlagsHelp = `Flags of every command:
@@ -97,7 +98,17 @@ func (f *awsFlags) check(fs *flag.FlagSet) error {
 	case f.roleARN == "" && set["external-id"]:
 		return usagef("--external-id needs --role-arn")
 	}
+	if f.disk != nil {
+		return f.disk.check(fs)
+	}
 	return nil
+}
+
+// bindDisk adds the disk cache's flags to fs, for the commands that take
+// them.
+func (f *awsFlags) bindDisk(fs *flag.FlagSet) {
+	f.disk = &diskFlags{}
+	f.disk.bind(fs)
 }
 
 // provider is what a command reads and writes through; the command closes
@@ -108,8 +119,8 @@ type provider interface {
 }
 
 // open builds the one provider of this invocation. A process of the tool
-// reads each secret once: it keeps no cache between runs, and has nothing
-// to bypass.
+// reads each secret once; only the disk cache, when on, keeps what it read
+// for the runs that follow.
 func (f *awsFlags) open(ctx context.Context) (provider, error) {
 	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(time.Duration(f.timeout))}
 	if f.region != "" {
@@ -130,6 +141,7 @@ func (f *awsFlags) open(ctx context.Context) (provider, error) {
 		}))
 	}
 	opts = append(opts, f.verboseOptions(ctx)...)
+	opts = append(opts, f.disk.options()...)
 	var p provider
 	var err error
 	if f.provider == aws.ParameterStoreName {
@@ -211,8 +223,8 @@ func (r *readFlags) options(keys []string) []s1crets.Option {
 	return opts
 }
 
-// timeoutFlag is --timeout: a Go duration ("500ms", "2s") or a number of
-// seconds ("5", "0.5"), as the original's timeout in seconds.
+// timeoutFlag is --timeout (and --cache-ttl): a Go duration ("500ms", "2s")
+// or a number of seconds ("5", "0.5"), as the original's timeout in seconds.
 type timeoutFlag time.Duration
 
 func (t *timeoutFlag) String() string { return time.Duration(*t).String() }
@@ -237,7 +249,7 @@ func parseTimeout(s string) (time.Duration, error) {
 		return 0, errors.New("want a duration such as 500ms, 2s, 1m, or a number of seconds")
 	}
 	if d <= 0 {
-		return 0, errors.New("the timeout must be positive")
+		return 0, errors.New("the duration must be positive")
 	}
 	return d, nil
 }

@@ -31,7 +31,9 @@ Commands:
 		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.summary)
 	}
 	b.WriteString(`
-Run "s1crets COMMAND --help" for a command's arguments and flags.
+Run "s1crets COMMAND --help" for a command's arguments and flags, and
+"s1crets help cache" for the disk cache that get, get-by-path, exec and
+update can share between runs (off by default).
 
 `)
 	b.WriteString(commonFlagsHelp)

@@ -8,6 +8,7 @@
 //	s1crets get-by-path [FLAGS] PATH             print the secrets below PATH
 //	s1crets update [FLAGS] PATH VALUE            replace a secret's value ("-": read it from stdin)
 //	s1crets exec [FLAGS] --path PATH... -- CMD   run CMD with the secrets below the paths as env vars
+//	s1crets exec [FLAGS] --secret [NAME=]PATH... -- CMD   ... or with single secrets
 //
 // Install it with
 //
@@ -21,6 +22,26 @@
 // and --version-id (aws.sm). The AWS SDK's environment (AWS_PROFILE,
 // AWS_REGION, AWS_ENDPOINT_URL, ...) applies as usual. Run "s1crets --help"
 // or "s1crets COMMAND --help" for the details.
+//
+// # Disk cache
+//
+// get, get-by-path, exec and update can share an encrypted disk cache
+// between runs, so that a script that reads one secret many times calls
+// AWS for it once: --disk-cache (or S1CRETS_DISK_CACHE=1) turns it on in
+// the user cache directory, --cache-dir DIR (or S1CRETS_CACHE_DIR) in DIR,
+// --cache-ttl (or S1CRETS_CACHE_TTL, default 15m) sets how long an entry is
+// used. It is off by default, and refused without a key in
+// S1CRETS_CACHE_KEY (32 bytes, base64): secrets are never written to disk
+// unencrypted. Each run that uses it makes one STS GetCallerIdentity call.
+// "s1crets help cache" has the details.
+//
+// # exec
+//
+// exec names each variable after the last segment of the secret's path, or
+// NAME for --secret NAME=PATH. With --expand, a secret holding a JSON
+// object gives a variable per member instead (prod/db's "user" is DB_USER);
+// with --clean-env, CMD gets only the secrets and PATH, HOME, USER,
+// LOGNAME, LANG, LC_ALL, TZ, TERM and TMPDIR (plus --keep-env NAME).
 //
 // # Output
 //

@@ -17,7 +17,18 @@ import (
 // tests run it as a subprocess, so that they can send it signals.
 const runMainEnv = "S1CRETS_CLI_TEST_RUN_MAIN"
 
+// printEnvArg makes the test binary a command for exec that writes its
+// environment to the file named next, NUL-separated: it needs no variable
+// of its own, so that the exec tests see exactly what exec gave it.
+const printEnvArg = "-s1crets-test-print-env"
+
 func TestMain(m *testing.M) {
+	if len(os.Args) == 3 && os.Args[1] == printEnvArg {
+		if err := os.WriteFile(os.Args[2], []byte(strings.Join(os.Environ(), "\x00")), 0o600); err != nil {
+			os.Exit(9)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		return
@@ -28,6 +39,11 @@ func TestMain(m *testing.M) {
 	}
 	// An endpoint that refuses connections, until a test sets its fake.
 	os.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	// No disk cache but the tests' own: a developer's settings would make
+	// the tests read and write their real cache.
+	for _, k := range []string{envDiskCache, envCacheDir, envCacheTTL, envCacheKey} {
+		os.Unsetenv(k)
+	}
 	code := m.Run()
 	cleanup()
 	os.Exit(code)

@@ -173,10 +173,20 @@ func envFileUnfit(value string) string {
 	return ""
 }
 
-// envVar is one environment variable made from a secret.
+// envVar is one environment variable made from a secret, or from a member
+// of a JSON secret (exec --expand).
 type envVar struct {
 	secret string // the secret's full name, for error messages
+	member string // exec --expand: the member's key path, "a.b"; "" for the whole secret
 	value  string
+}
+
+// origin names where v came from, for error messages: never its value.
+func (v envVar) origin() string {
+	if v.member == "" {
+		return "secret " + strconv.Quote(v.secret)
+	}
+	return "secret " + strconv.Quote(v.secret) + " member " + strconv.Quote(v.member)
 }
 
 // envVars adds the secrets of m to vars (nil: a new map) under their
@@ -191,21 +201,38 @@ func envVars(vars map[string]envVar, m map[string]s1crets.Value) (map[string]env
 		if err != nil {
 			return nil, err
 		}
-		v := m[secret]
-		value := v.Text()
-		if v.IsBinary() {
-			value = base64.StdEncoding.EncodeToString(v.Bytes())
+		if err := addVar(vars, name, envVar{secret: secret, value: envText(m[secret])}); err != nil {
+			return nil, err
 		}
-		if strings.IndexByte(value, 0) >= 0 {
-			return nil, fmt.Errorf("secret %s: its value has a NUL byte, which an environment variable cannot hold", strconv.Quote(secret))
-		}
-		if old, ok := vars[name]; ok && old.secret != secret {
-			return nil, fmt.Errorf("secrets %s and %s both map to the environment variable %s",
-				strconv.Quote(old.secret), strconv.Quote(secret), name)
-		}
-		vars[name] = envVar{secret: secret, value: value}
 	}
 	return vars, nil
+}
+
+// envText is a secret's value as an environment variable holds it: the
+// text, or base64 for a binary secret.
+func envText(v s1crets.Value) string {
+	if v.IsBinary() {
+		return base64.StdEncoding.EncodeToString(v.Bytes())
+	}
+	return v.Text()
+}
+
+// addVar adds v as the variable name. A name that another secret (or
+// member) already has is an error that names both; the same secret read
+// twice (under two paths) is not. Errors never show a value.
+func addVar(vars map[string]envVar, name string, v envVar) error {
+	if strings.IndexByte(v.value, 0) >= 0 {
+		return fmt.Errorf("%s: its value has a NUL byte, which an environment variable cannot hold", v.origin())
+	}
+	if old, ok := vars[name]; ok && (old.secret != v.secret || old.member != v.member) {
+		if old.member == "" && v.member == "" {
+			return fmt.Errorf("secrets %s and %s both map to the environment variable %s",
+				strconv.Quote(old.secret), strconv.Quote(v.secret), name)
+		}
+		return fmt.Errorf("%s and %s both map to the environment variable %s", old.origin(), v.origin(), name)
+	}
+	vars[name] = v
+	return nil
 }
 
 // envName is the environment variable name of a secret: the last segment of
@@ -220,8 +247,18 @@ func envName(secret string) (string, error) {
 	if seg == "" {
 		return "", fmt.Errorf("secret %s: no name to make an environment variable of", strconv.Quote(secret))
 	}
-	b := make([]byte, 0, len(seg)+1)
-	for _, r := range seg {
+	b := upperName(seg)
+	if b[0] >= '0' && b[0] <= '9' {
+		b = "_" + b
+	}
+	return b, nil
+}
+
+// upperName is s upper-case, with every character other than A-Z, 0-9
+// and "_" replaced by "_".
+func upperName(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z':
 			b = append(b, byte(r-'a'+'A'))
@@ -231,10 +268,22 @@ func envName(secret string) (string, error) {
 			b = append(b, '_')
 		}
 	}
-	if b[0] >= '0' && b[0] <= '9' {
-		b = append([]byte{'_'}, b...)
+	return string(b)
+}
+
+// validName reports whether s can name an environment variable as a shell
+// does: letters, digits and "_", not starting with a digit.
+func validName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
 	}
-	return string(b), nil
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // shQuote quotes s for a POSIX shell: in single quotes, where a single

@@ -71,7 +71,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprint(stdout, commandHelp(c))
 			return exitOK
 		}
-		return report(stderr, nil, usagef("help: unknown command %q (commands: %s)", rest[0], commandNames()))
+		if rest[0] == "cache" {
+			fmt.Fprint(stdout, cacheHelp)
+			return exitOK
+		}
+		return report(stderr, nil, usagef("help: unknown command %q (commands: %s; topic: cache)", rest[0], commandNames()))
 	}
 	c := lookupCommand(name)
 	if c == nil {
