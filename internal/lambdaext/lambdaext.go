@@ -155,6 +155,9 @@ type Hooks struct {
 	// HTTP requests) and returns; the function's init waits for it. An
 	// error is reported to Lambda with init/error and Run returns it.
 	// Required.
+	//
+	// The message of an error from Ready or Invoke goes to Lambda, which
+	// logs it: it must not hold a secret.
 	Ready func() error
 	// Invoke, if set, is called for each INVOKE event with a context whose
 	// deadline is the invocation's. Lambda freezes the environment when

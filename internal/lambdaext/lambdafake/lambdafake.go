@@ -377,6 +377,17 @@ func (s *Server) preamble(w http.ResponseWriter, r *http.Request, method string)
 	return i, true
 }
 
+// identified is preamble and identify: what every call after register
+// checks first.
+func (s *Server) identified(w http.ResponseWriter, r *http.Request, method string) (int, string, bool) {
+	i, ok := s.preamble(w, r, method)
+	if !ok {
+		return i, "", false
+	}
+	id, ok := s.identify(w, r, i)
+	return i, id, ok
+}
+
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // identify checks the Lambda-Extension-Identifier header and returns the
@@ -449,11 +460,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) next(w http.ResponseWriter, r *http.Request) {
-	i, ok := s.preamble(w, r, http.MethodGet)
-	if !ok {
-		return
-	}
-	id, ok := s.identify(w, r, i)
+	i, id, ok := s.identified(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
@@ -506,11 +513,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reportError(w http.ResponseWriter, r *http.Request) {
-	i, ok := s.preamble(w, r, http.MethodPost)
-	if !ok {
-		return
-	}
-	id, ok := s.identify(w, r, i)
+	i, id, ok := s.identified(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
