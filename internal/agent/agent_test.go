@@ -491,7 +491,7 @@ type recorder struct {
 	body   bytes.Buffer
 }
 
-func newRecorder() *recorder                   { return &recorder{h: http.Header{}} }
+func newRecorder() *recorder                    { return &recorder{h: http.Header{}} }
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
