@@ -82,7 +82,8 @@ func (s *fakeStore) Get(ctx context.Context, name string, q driver.Query) (drive
 	if !ok {
 		return driver.Secret{}, driver.ErrNotFound
 	}
-	return driver.Secret{Name: own, Text: v}, nil
+	return driver.Secret{Name: own, Text: v, Meta: &driver.Meta{ARN: "arn:fake:" + own, Version: "v1",
+		Stages: []string{"AWSCURRENT"}, Created: time.Unix(1_600_000_000, 500_000_000).UTC()}}, nil
 }
 
 func (s *fakeStore) GetByPath(ctx context.Context, path string, q driver.Query) (map[string]driver.Secret, error) {

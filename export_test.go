@@ -85,3 +85,10 @@ func (c *FakeClock) Pending() int {
 
 // SetClock replaces the clock of c's cache; call it before the first read.
 func SetClock(c *Client, fc *FakeClock) { c.mem.clock = fc }
+
+// DecodeTierValue and EncodeTierValue are the encoding of a value in a tier
+// entry, for FuzzTierValue.
+var (
+	DecodeTierValue = decodeValue
+	EncodeTierValue = encodeValue
+)

@@ -482,3 +482,30 @@ func FuzzMemoryPaths(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTierValue: a tier entry's value (from a disk file or Redis, which
+// another process wrote) never panics the reader, and what decodes
+// encodes back to a value with the same bytes and Meta.
+func FuzzTierValue(f *testing.F) {
+	f.Add([]byte("thunter2"))
+	f.Add([]byte("b\x00\x01"))
+	f.Add(s1crets.EncodeTierValue(s1crets.NewValue(`{"a":1}`)))
+	f.Add([]byte("T\x0d{\"Name\":\"x\"}v"))
+	f.Add([]byte("B\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01{}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, ok := s1crets.DecodeTierValue(b)
+		if !ok {
+			return
+		}
+		again, ok := s1crets.DecodeTierValue(s1crets.EncodeTierValue(v))
+		if !ok {
+			t.Fatal("a decoded value does not decode after encoding")
+		}
+		if again.IsBinary() != v.IsBinary() || !bytes.Equal(again.Bytes(), v.Bytes()) {
+			t.Fatal("the value changed in a round trip")
+		}
+		if !reflect.DeepEqual(again.Meta(), v.Meta()) {
+			t.Fatal("the Meta changed in a round trip")
+		}
+	})
+}

@@ -3,6 +3,7 @@ package s1crets
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/s1crets/s1crets/driver"
@@ -280,10 +281,21 @@ func singleQuery(q driver.Query) driver.Query {
 }
 
 func valueOf(s driver.Secret) Value {
+	var v Value
 	if s.Binary != nil {
-		return NewBinaryValue(s.Binary)
+		v = NewBinaryValue(s.Binary)
+	} else {
+		v = NewValue(s.Text)
 	}
-	return NewValue(s.Text)
+	if s.Meta != nil {
+		m := *s.Meta
+		if m.Name == "" {
+			m.Name = s.Name
+		}
+		m.Stages = slices.Clone(m.Stages)
+		v.payload().meta = &m // v's payload is new: nothing else holds it yet
+	}
+	return v
 }
 
 func (c *Client) fetchValue(ctx context.Context, path string, q driver.Query) (s driver.Secret, attempts int, err error) {

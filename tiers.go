@@ -164,25 +164,53 @@ func decodeEntry(b []byte, now time.Time, ttl time.Duration) (payload []byte, fe
 	return b[entryHeader:], fetched, true
 }
 
-// A value is 't' or 'b' and its bytes.
+// A value is 't' (text) or 'b' (binary) and its bytes; with the store's
+// Meta, 'T' or 'B', the length of the Meta's JSON as a uvarint, the JSON,
+// then the bytes.
 func encodeValue(v Value) []byte {
+	tag, body := byte('t'), []byte(v.Text())
 	if v.IsBinary() {
-		return append([]byte{'b'}, v.Bytes()...)
+		tag, body = 'b', v.Bytes()
 	}
-	return append([]byte{'t'}, v.Text()...)
+	p := v.payload()
+	if p == nil || p.meta == nil {
+		return append([]byte{tag}, body...)
+	}
+	meta, _ := json.Marshal(p.meta) // strings, a slice of strings and a time always encode
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(meta)+len(body))
+	b = append(b, tag-'a'+'A')
+	b = binary.AppendUvarint(b, uint64(len(meta)))
+	return append(append(b, meta...), body...)
 }
 
 func decodeValue(b []byte) (Value, bool) {
 	if len(b) == 0 {
 		return Value{}, false
 	}
-	switch b[0] {
-	case 'b':
-		return NewBinaryValue(b[1:]), true
-	case 't':
-		return NewValue(string(b[1:])), true
+	tag, b := b[0], b[1:]
+	var meta *Meta
+	if tag == 'T' || tag == 'B' {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > uint64(len(b)-w) {
+			return Value{}, false
+		}
+		meta = new(Meta)
+		if json.Unmarshal(b[w:w+int(n)], meta) != nil {
+			return Value{}, false
+		}
+		tag, b = tag-'A'+'a', b[w+int(n):]
 	}
-	return Value{}, false
+	var v Value
+	switch tag {
+	case 'b':
+		v = NewBinaryValue(b)
+	case 't':
+		v = NewValue(string(b))
+	default:
+		return Value{}, false
+	}
+	v.payload().meta = meta
+	return v, true
 }
 
 // A listing is a JSON object of name to encoded value.

@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/s1crets/s1crets/driver"
 )
 
 // Redacted is what every fmt verb, String, GoString, slog and encoding/json
@@ -42,6 +45,25 @@ type Value struct {
 func (v Value) payload() *payload { return (*payload)(v.ptr) }
 
 func wrap(p *payload) Value { return Value{ptr: unsafe.Pointer(p)} }
+
+// Meta is what a store says about a secret besides its value (ARN,
+// version, dates, type): the Meta of package driver.
+type Meta = driver.Meta
+
+// Meta returns what the store said about the secret besides its value: its
+// ARN, version, creation date and, for Parameter Store, type. It is the zero
+// Meta for a value the store said nothing more about (package memory), for a
+// Value built with NewValue or NewBinaryValue, and for a Value found by Lookup
+// or KeyPath inside a secret.
+func (v Value) Meta() Meta {
+	p := v.payload()
+	if p == nil || p.meta == nil {
+		return Meta{}
+	}
+	m := *p.meta
+	m.Stages = slices.Clone(m.Stages)
+	return m
+}
 
 // Stale reports whether the value was served from the cache past its
 // expiry because the refresh failed for a transient reason (see
@@ -77,6 +99,7 @@ type payload struct {
 	// isJSON, shared with the root's tree.
 	json any
 	tree *jsonContainer // for an object or array, its members or elements
+	meta *Meta          // what the store said besides the value; root payloads only
 	// isJSON: text is a JSON document. False for a JSON string below the
 	// root, which reads as plain text.
 	isJSON bool

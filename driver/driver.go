@@ -56,6 +56,32 @@ type Secret struct {
 	Text string
 	// Binary is the secret's bytes when it is binary; nil for text.
 	Binary []byte
+	// Meta is what the store said about the secret besides its value; nil
+	// when it said nothing. The root keeps it with the value in every cache
+	// tier.
+	Meta *Meta
+}
+
+// Meta is what a store says about a secret besides its value: the fields of
+// its own answer that programs show or compare, and that s1crets serve
+// returns as the AWS services do. A store fills the fields it has; the rest
+// stay zero. It never holds the value.
+type Meta struct {
+	// Name is the store's name of the secret (Secret.Name when empty).
+	Name string
+	// ARN is the secret's Amazon Resource Name.
+	ARN string
+	// Version is the version read: Secrets Manager's VersionId, Parameter
+	// Store's Version (a decimal number).
+	Version string
+	// Stages are Secrets Manager's VersionStages of the version read.
+	Stages []string
+	// Created is when the version was written: Secrets Manager's
+	// CreatedDate, Parameter Store's LastModifiedDate.
+	Created time.Time
+	// Type, DataType, Selector and SourceResult are Parameter Store's
+	// fields of the same names (Type: String, StringList or SecureString).
+	Type, DataType, Selector, SourceResult string
 }
 
 // Store does the remote operations of one secret store. Its errors for

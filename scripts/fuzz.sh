@@ -44,6 +44,7 @@ declare -A execs=(
   [". FuzzMemoryPaths"]=110000
   [". FuzzNewValue"]=90000
   [". FuzzValueDecode"]=65000
+  [". FuzzTierValue"]=75000
   ["./internal/diskcache FuzzDecode"]=380000
 )
 default_execs=50000

@@ -66,7 +66,7 @@ func (p *parameterStore) GetMany(ctx context.Context, names []string, q driver.Q
 		}
 		for _, n := range chunk {
 			if param := answers[parameterOf(n)]; param != nil && matchParameter(n, param) {
-				found[n] = driver.Secret{Name: awssdk.ToString(param.Name), Text: awssdk.ToString(param.Value)}
+				found[n] = parameterSecret(param)
 			}
 		}
 	}
@@ -176,8 +176,9 @@ func (s *secretsManager) batchByID(ctx context.Context, names []string) (map[str
 		for _, id := range chunk {
 			asked[id] = true
 		}
-		for _, v := range out.SecretValues {
-			val := secretOf(v.Name, v.SecretBinary, v.SecretString)
+		for i := range out.SecretValues {
+			v := &out.SecretValues[i]
+			val := secretOfEntry(v)
 			for _, id := range []string{awssdk.ToString(v.Name), awssdk.ToString(v.ARN)} {
 				if asked[id] {
 					found[id] = val

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -109,7 +110,23 @@ func (p *parameterStore) Get(ctx context.Context, path string, q driver.Query) (
 	if err != nil {
 		return driver.Secret{}, err
 	}
-	return driver.Secret{Name: awssdk.ToString(param.Name), Text: awssdk.ToString(param.Value)}, nil
+	return parameterSecret(param), nil
+}
+
+// parameterSecret is a parameter as GetParameter, GetParameters or
+// GetParametersByPath answered it, with its metadata.
+func parameterSecret(param *types.Parameter) driver.Secret {
+	name := awssdk.ToString(param.Name)
+	return driver.Secret{Name: name, Text: awssdk.ToString(param.Value), Meta: &driver.Meta{
+		Name:         name,
+		ARN:          awssdk.ToString(param.ARN),
+		Version:      strconv.FormatInt(param.Version, 10),
+		Created:      awssdk.ToTime(param.LastModifiedDate),
+		Type:         string(param.Type),
+		DataType:     awssdk.ToString(param.DataType),
+		Selector:     awssdk.ToString(param.Selector),
+		SourceResult: awssdk.ToString(param.SourceResult),
+	}}
 }
 
 // reference reads ReferencePrefix+"NAME/k1/k2": it tries the whole path,
@@ -148,9 +165,9 @@ func (p *parameterStore) GetByPath(ctx context.Context, path string, q driver.Qu
 		if err != nil {
 			return nil, mapError(err)
 		}
-		for _, param := range page.Parameters {
-			name := awssdk.ToString(param.Name)
-			out[name] = driver.Secret{Name: name, Text: awssdk.ToString(param.Value)}
+		for i := range page.Parameters {
+			param := &page.Parameters[i]
+			out[awssdk.ToString(param.Name)] = parameterSecret(param)
 		}
 	}
 	return out, nil

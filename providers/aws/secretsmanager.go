@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -78,11 +79,26 @@ func (s *secretsManager) Close() error {
 	return nil
 }
 
-func secretOf(name *string, bin []byte, str *string) driver.Secret {
+// secretOf is a secret as GetSecretValue or BatchGetSecretValue answered
+// it, with its metadata.
+func secretOf(name, arn, versionID *string, stages []string, created *time.Time, bin []byte, str *string) driver.Secret {
+	s := driver.Secret{Name: awssdk.ToString(name), Meta: &driver.Meta{
+		ARN: awssdk.ToString(arn), Version: awssdk.ToString(versionID), Stages: stages, Created: awssdk.ToTime(created),
+	}}
 	if bin != nil {
-		return driver.Secret{Name: awssdk.ToString(name), Binary: bin}
+		s.Binary = bin
+	} else {
+		s.Text = awssdk.ToString(str)
 	}
-	return driver.Secret{Name: awssdk.ToString(name), Text: awssdk.ToString(str)}
+	return s
+}
+
+func secretOfOutput(out *secretsmanager.GetSecretValueOutput) driver.Secret {
+	return secretOf(out.Name, out.ARN, out.VersionId, out.VersionStages, out.CreatedDate, out.SecretBinary, out.SecretString)
+}
+
+func secretOfEntry(v *types.SecretValueEntry) driver.Secret {
+	return secretOf(v.Name, v.ARN, v.VersionId, v.VersionStages, v.CreatedDate, v.SecretBinary, v.SecretString)
 }
 
 func (s *secretsManager) get(ctx context.Context, id string, q driver.Query) (*secretsmanager.GetSecretValueOutput, error) {
@@ -112,7 +128,7 @@ func (s *secretsManager) Get(ctx context.Context, path string, q driver.Query) (
 	if err != nil {
 		return driver.Secret{}, err
 	}
-	return secretOf(out.Name, out.SecretBinary, out.SecretString), nil
+	return secretOfOutput(out), nil
 }
 
 // GetByPath reads every secret whose name starts with path (the name
@@ -151,8 +167,9 @@ func (s *secretsManager) batchByFilter(ctx context.Context, path string, q drive
 				return nil, batchError(e)
 			}
 		}
-		for _, v := range page.SecretValues {
-			out[awssdk.ToString(v.Name)] = secretOf(v.Name, v.SecretBinary, v.SecretString)
+		for i := range page.SecretValues {
+			v := &page.SecretValues[i]
+			out[awssdk.ToString(v.Name)] = secretOfEntry(v)
 		}
 	}
 	return out, nil
@@ -194,7 +211,7 @@ func (s *secretsManager) oneByOne(ctx context.Context, path string, q driver.Que
 				}
 				return nil
 			}
-			values[i], ok[i] = secretOf(out.Name, out.SecretBinary, out.SecretString), true
+			values[i], ok[i] = secretOfOutput(out), true
 			return nil
 		})
 	}

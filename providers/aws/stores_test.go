@@ -55,6 +55,7 @@ var storeScenarios = map[string]func(t *testing.T, b backend){
 	"PSPathExistsBoundary": scenarioPSPathExistsBoundary,
 	"PSUpdateKeepsMeta":    scenarioPSUpdateKeepsMetadata,
 	"SMGet":                scenarioSMGet,
+	"Meta":                 scenarioMeta,
 	"SMVersions":           scenarioSMVersions,
 	"SMUpdateKeepsKind":    scenarioSMUpdateKeepsKind,
 	"SMGetByPathBatch":     scenarioSMGetByPathBatch,
@@ -595,4 +596,56 @@ func (b motoBackend) ps(t *testing.T, opts ...aws.Option) (*aws.ParameterStore, 
 
 func (b motoBackend) sm(t *testing.T, opts ...aws.Option) (*aws.SecretsManager, calls) {
 	return b.m.newSM(t, opts...)
+}
+
+// Value.Meta: what GetSecretValue, BatchGetSecretValue, GetParameter,
+// GetParameters and GetParametersByPath said besides the value, the same
+// through Get, GetMany and GetByPath, and again from the cache.
+func scenarioMeta(t *testing.T, b backend) {
+	version := b.putSecret(t, "meta/db", "s3cret")
+	b.putParam(t, awsfake.Parameter{Name: "/meta/db", Value: "s3cret", Type: "SecureString"})
+	sm, _ := b.sm(t)
+	ps, _ := b.ps(t)
+
+	checkSM := func(how string, v s1crets.Value) {
+		m := v.Meta()
+		assert.Equal(t, "meta/db", m.Name, how)
+		assert.Equal(t, b.secretARN(t, "meta/db"), m.ARN, how)
+		assert.Equal(t, version, m.Version, how)
+		assert.Contains(t, m.Stages, "AWSCURRENT", how)
+		assert.False(t, m.Created.IsZero(), how)
+	}
+	checkPS := func(how string, v s1crets.Value) {
+		m := v.Meta()
+		assert.Equal(t, "/meta/db", m.Name, how)
+		assert.Regexp(t, `^arn:aws:ssm:[a-z0-9-]+:\d{12}:parameter/meta/db$`, m.ARN, how)
+		assert.Equal(t, "1", m.Version, how)
+		assert.Equal(t, "SecureString", m.Type, how)
+		assert.Equal(t, "text", m.DataType, how)
+		assert.False(t, m.Created.IsZero(), how)
+	}
+	for range 2 { // the second round is answered by the cache
+		v, err := sm.Get(ctx, "meta/db")
+		require.NoError(t, err)
+		checkSM("Get", v)
+		m, err := sm.GetByPath(ctx, "meta/")
+		require.NoError(t, err)
+		checkSM("GetByPath", m["meta/db"])
+		many, err := sm.GetMany(ctx, []string{"meta/db"}, s1crets.NoCache()) // a batch call
+		require.NoError(t, err)
+		checkSM("GetMany", many.Values["meta/db"])
+
+		v, err = ps.Get(ctx, "/meta/db")
+		require.NoError(t, err)
+		checkPS("Get", v)
+		m, err = ps.GetByPath(ctx, "/meta")
+		require.NoError(t, err)
+		checkPS("GetByPath", m["/meta/db"])
+		many, err = ps.GetMany(ctx, []string{"/meta/db"}, s1crets.NoCache()) // a batch call
+		require.NoError(t, err)
+		checkPS("GetMany", many.Values["/meta/db"])
+	}
+	v, err := sm.Get(ctx, "meta/db", s1crets.KeyPath())
+	require.NoError(t, err)
+	assert.Equal(t, version, v.Meta().Version)
 }
