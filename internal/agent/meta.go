@@ -1,18 +1,7 @@
 package agent
 
-import (
-	"time"
+import "github.com/s1crets/s1crets"
 
-	"github.com/s1crets/s1crets"
-)
-
-// meta is what the store said about a value besides the value itself.
-type meta struct {
-	Name, ARN, Version                     string
-	Stages                                 []string
-	Created                                time.Time
-	Type, DataType, Selector, SourceResult string
-}
-
-// metaOf returns what the store said about v; zero when it said nothing.
-func metaOf(v s1crets.Value) meta { return meta{} }
+// metaOf returns what the store said about v; zero when it said nothing
+// (the memory provider).
+func metaOf(v s1crets.Value) s1crets.Meta { return v.Meta() }
