@@ -163,3 +163,13 @@ func (c *limitedConn) Close() error {
 	c.once.Do(c.limit.release)
 	return err
 }
+
+// CloseWrite half-closes the connection, as net/http does after an answer
+// that it sends before reading the whole request (431): the client then
+// reads the answer to its end instead of a reset.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
