@@ -8,6 +8,7 @@
 //	s1crets get-by-path [FLAGS] PATH             print the secrets below PATH
 //	s1crets update [FLAGS] PATH VALUE            replace a secret's value ("-": read it from stdin)
 //	s1crets exec [FLAGS] --path PATH... -- CMD   run CMD with the secrets below the paths as env vars
+//	s1crets serve [FLAGS]                        serve the cache on localhost over HTTP (the AWS agent's API)
 //
 // Install it with
 //
