@@ -9,6 +9,7 @@
 //	s1crets update [FLAGS] PATH VALUE            replace a secret's value ("-": read it from stdin)
 //	s1crets exec [FLAGS] --path PATH... -- CMD   run CMD with the secrets below the paths as env vars
 //	s1crets exec [FLAGS] --secret [NAME=]PATH... -- CMD   ... or with single secrets
+//	s1crets serve [FLAGS]                        serve the cache on localhost over HTTP (the AWS agent's API)
 //
 // Install it with
 //

@@ -34,7 +34,7 @@ type command struct {
 }
 
 // commands in the order of the top-level help.
-var commands = []*command{getCmd, existsCmd, getByPathCmd, updateCmd, execCmd, versionCmd}
+var commands = []*command{getCmd, existsCmd, getByPathCmd, updateCmd, execCmd, serveCmd, versionCmd}
 
 func lookupCommand(name string) *command {
 	for _, c := range commands {
