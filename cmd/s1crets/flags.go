@@ -122,7 +122,13 @@ type provider interface {
 // reads each secret once; only the disk cache, when on, keeps what it read
 // for the runs that follow.
 func (f *awsFlags) open(ctx context.Context) (provider, error) {
-	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(time.Duration(f.timeout))}
+	return f.openStore(ctx, f.provider, time.Duration(f.timeout), f.disk.options()...)
+}
+
+// openStore builds the AWS store name with the common flags, each AWS call
+// bounded by timeout, and the command's own options (its cache).
+func (f *awsFlags) openStore(ctx context.Context, name string, timeout time.Duration, extra ...aws.Option) (*s1crets.Client, error) {
+	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(timeout)}
 	if f.region != "" {
 		opts = append(opts, aws.WithRegion(f.region))
 	}
@@ -141,18 +147,24 @@ func (f *awsFlags) open(ctx context.Context) (provider, error) {
 		}))
 	}
 	opts = append(opts, f.verboseOptions(ctx)...)
-	opts = append(opts, f.disk.options()...)
-	var p provider
+	opts = append(opts, extra...)
+	var c *s1crets.Client
 	var err error
-	if f.provider == aws.ParameterStoreName {
-		p, err = aws.NewParameterStore(ctx, opts...)
+	if name == aws.ParameterStoreName {
+		var p *aws.ParameterStore
+		if p, err = aws.NewParameterStore(ctx, opts...); err == nil {
+			c = p.Client
+		}
 	} else {
-		p, err = aws.NewSecretsManager(ctx, opts...)
+		var p *aws.SecretsManager
+		if p, err = aws.NewSecretsManager(ctx, opts...); err == nil {
+			c = p.Client
+		}
 	}
 	if errors.Is(err, aws.ErrNoRegion) {
-		return nil, noRegion(f.provider, err)
+		return nil, noRegion(name, err)
 	}
-	return p, err
+	return c, err
 }
 
 // noRegion is the library's ErrNoRegion error told to a user of the tool,

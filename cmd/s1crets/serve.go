@@ -1,11 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -18,11 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-
 	"github.com/s1crets/s1crets"
 	"github.com/s1crets/s1crets/internal/agent"
+	"github.com/s1crets/s1crets/internal/lambdaext"
 	"github.com/s1crets/s1crets/providers/aws"
 	_ "github.com/s1crets/s1crets/redistier" // --redis
 )
@@ -66,7 +64,7 @@ Flags:
   --log-level L         [PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL] debug, info (default), warn,
                           error or none; to stderr, never a value or the token
 S1CRETS_CACHE_KEY (32 bytes, base64) encrypts the disk and Redis tiers (Redis requires it).
---provider does not apply: serve serves both stores.
+--provider does not apply. In Lambda (AWS_LAMBDA_RUNTIME_API set), serve is an extension.
 `,
 	run: runServe,
 }
@@ -351,7 +349,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	logger := slog.New(handler)
 
 	// Listen first: a port in use or a bad socket path fails before any
-	// AWS call.
+	// AWS call. As a Lambda extension, listen once registered (Ready), so
+	// that Lambda is told when it fails.
+	lambda, inLambda := lambdaext.ConfigFromEnv(nil)
 	var listeners []net.Listener
 	defer func() {
 		for _, l := range listeners {
@@ -359,29 +359,37 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 	}()
 	var where []string
-	if sc.addr != "" {
-		l, err := agent.ListenTCP(sc.addr, sc.cfg.AllowNonLoopback)
-		if err != nil {
-			return err
+	listen := func() error {
+		if sc.addr != "" {
+			l, err := agent.ListenTCP(sc.addr, sc.cfg.AllowNonLoopback)
+			if err != nil {
+				return err
+			}
+			listeners = append(listeners, l)
+			where = append(where, "http://"+l.Addr().String())
 		}
-		listeners = append(listeners, l)
-		where = append(where, "http://"+l.Addr().String())
+		if sc.socket != "" {
+			l, err := agent.ListenUnix(sc.socket, sc.socketMode)
+			if err != nil {
+				return err
+			}
+			listeners = append(listeners, l)
+			where = append(where, "unix:"+sc.socket)
+		}
+		return nil
 	}
-	if sc.socket != "" {
-		l, err := agent.ListenUnix(sc.socket, sc.socketMode)
-		if err != nil {
+	if !inLambda {
+		if err := listen(); err != nil {
 			return err
 		}
-		listeners = append(listeners, l)
-		where = append(where, "unix:"+sc.socket)
 	}
 
-	sm, err := openStore(ctx, &f, aws.SecretsManagerName, sc.smCache, sc.smTimeout)
+	sm, err := f.openStore(ctx, aws.SecretsManagerName, cmp.Or(sc.smTimeout, time.Duration(f.timeout)), s1crets.Cache(sc.smCache))
 	if err != nil {
 		return err
 	}
 	defer sm.Close()
-	ps, err := openStore(ctx, &f, aws.ParameterStoreName, sc.psCache, sc.psTimeout)
+	ps, err := f.openStore(ctx, aws.ParameterStoreName, cmp.Or(sc.psTimeout, time.Duration(f.timeout)), s1crets.Cache(sc.psCache))
 	if err != nil {
 		return err
 	}
@@ -398,11 +406,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 
 	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	errs := make(chan error, len(listeners))
-	for _, l := range listeners {
-		go func() { errs <- srv.Serve(l) }()
+	errs := make(chan error, 2)
+	serve := func() int {
+		for _, l := range listeners {
+			go func() { errs <- srv.Serve(l) }()
+		}
+		fmt.Fprintf(e.stderr, "s1crets serve: listening on %s\n", strings.Join(where, " and "))
+		return len(listeners)
 	}
-	fmt.Fprintf(e.stderr, "s1crets serve: listening on %s\n", strings.Join(where, " and "))
+	if inLambda {
+		return runLambda(sigCtx, lambda, logger, srv, listen, serve, errs)
+	}
+	serve()
 	select {
 	case <-sigCtx.Done():
 	case err := <-errs: // a listener failed
@@ -413,12 +428,48 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := shutdown(srv, cfg); err != nil {
 		return err
 	}
-	for range listeners {
-		if err := <-errs; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
+	return served(errs, len(listeners))
+}
+
+// served waits for the n Serve calls of a server that was shut down and
+// returns the first failure that is not the shutdown itself.
+func served(errs <-chan error, n int) error {
+	var first error
+	for range n {
+		if err := <-errs; err != nil && !errors.Is(err, http.ErrServerClosed) && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
+}
+
+// runLambda runs serve as a Lambda extension: it registers with the Lambda
+// Extensions API, listens and serves (Ready), and shuts the server down on
+// Lambda's SHUTDOWN event, within its deadline, or on SIGTERM.
+func runLambda(ctx context.Context, cfg lambdaext.Config, logger *slog.Logger, srv *agent.Server,
+	listen func() error, serve func() int, errs <-chan error) error {
+	cfg.Logger = logger
+	var started int
+	err := lambdaext.Run(ctx, cfg, lambdaext.Hooks{
+		Ready: func() error {
+			if err := listen(); err != nil {
+				return err
+			}
+			started = serve()
+			return nil
+		},
+		Shutdown: func(ctx context.Context) error {
+			logger.Info("shutting down")
+			return srv.Shutdown(ctx)
+		},
+	})
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = nil // SIGTERM
+	}
+	if serr := served(errs, started); err == nil {
+		err = serr
+	}
+	return err
 }
 
 // shutdown stops srv gracefully: the drain, then up to the request timeout
@@ -431,48 +482,4 @@ func shutdown(srv *agent.Server, cfg agent.Config) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.DrainDelay+rt+5*time.Second)
 	defer cancel()
 	return srv.Shutdown(ctx)
-}
-
-// store is a provider the server reads through and closes.
-type store interface {
-	agent.Store
-	io.Closer
-}
-
-// openStore builds one AWS store with the common flags, as every command
-// does, and the cache of serve.
-func openStore(ctx context.Context, f *awsFlags, name string, cache s1crets.CacheConfig, timeout time.Duration) (store, error) {
-	if timeout == 0 {
-		timeout = time.Duration(f.timeout)
-	}
-	opts := []aws.Option{s1crets.Retry(f.retry), s1crets.Timeout(timeout), s1crets.Cache(cache)}
-	if f.region != "" {
-		opts = append(opts, aws.WithRegion(f.region))
-	}
-	if f.profile != "" {
-		opts = append(opts, aws.WithProfile(f.profile))
-	}
-	if f.endpoint != "" {
-		opts = append(opts, aws.WithEndpoint(f.endpoint))
-	}
-	if f.roleARN != "" {
-		ext := f.externalID
-		opts = append(opts, aws.WithAssumeRole(f.roleARN, f.sessionName, func(o *stscreds.AssumeRoleOptions) {
-			if ext != "" {
-				o.ExternalID = awssdk.String(ext)
-			}
-		}))
-	}
-	opts = append(opts, f.verboseOptions(ctx)...)
-	var p store
-	var err error
-	if name == aws.ParameterStoreName {
-		p, err = aws.NewParameterStore(ctx, opts...)
-	} else {
-		p, err = aws.NewSecretsManager(ctx, opts...)
-	}
-	if errors.Is(err, aws.ErrNoRegion) {
-		return nil, noRegion(name, err)
-	}
-	return p, err
 }

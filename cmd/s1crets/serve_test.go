@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s1crets/s1crets/internal/awsfake"
+	"github.com/s1crets/s1crets/internal/lambdaext/lambdafake"
 )
 
 // TestServeUsage: serve refuses to start on bad flags, without a token and
@@ -127,50 +130,13 @@ func TestServeSubprocess(t *testing.T) {
 	fake.PutSecretString("prod/db", "subprocess-secret-value")
 	fake.PutParameter(awsfake.Parameter{Name: "/prod/key", Value: "subprocess-param-value", Type: "SecureString"})
 
-	goTool, err := exec.LookPath("go")
-	require.NoError(t, err)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "s1crets")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-
+	bin := buildServe(t)
 	const tok = "subprocess-token"
 	sock := filepath.Join(dir, "serve.sock")
-	cmd := exec.Command(bin, "serve", "--port", "0", "--socket", sock, "--socket-mode", "0640",
-		"--endpoint-url", fake.URL(), "--log-level", "debug")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
-		"AWS_ACCESS_KEY_ID=" + awsfake.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + awsfake.SecretAccessKey,
-		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
-		"AWS_SESSION_TOKEN=" + tok,
-	}
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	var logs strings.Builder
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			logs.WriteString(line + "\n")
-			if rest, ok := strings.CutPrefix(line, "s1crets serve: listening on "); ok {
-				ready <- rest
-			}
-		}
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	var where string
-	select {
-	case where = <-ready:
-	case err := <-exited:
-		t.Fatalf("serve exited before it was ready: %v\n%s", err, logs.String())
-	case <-time.After(hangGuard):
-		t.Fatal("serve never printed its ready line")
-	}
+	p := startServe(t, append(serveEnv(dir, fake.URL()), "AWS_SESSION_TOKEN="+tok),
+		bin, "serve", "--port", "0", "--socket", sock, "--socket-mode", "0640", "--log-level", "debug", "--endpoint-url", fake.URL())
+	where, exited, logs := p.where, p.exited, p.logs
 	httpURL, unixPart, found := strings.Cut(where, " and ")
 	require.True(t, found, where)
 	assert.Equal(t, "unix:"+sock, unixPart)
@@ -222,10 +188,10 @@ print(json.loads(urllib.request.urlopen(urllib.request.Request(url, headers=head
 	assert.Equal(t, "ok", string(body))
 	assert.Equal(t, 1, fake.Calls("GetSecretValue"), "curl and Python read one cached secret")
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-exited:
-		require.NoError(t, err, "exit 0 on SIGTERM\n%s", logs.String())
+		require.NoError(t, err, "exit 0 on SIGTERM\n%s", logs())
 	case <-time.After(hangGuard):
 		t.Fatal("serve did not exit on SIGTERM")
 	}
@@ -234,10 +200,141 @@ print(json.loads(urllib.request.urlopen(urllib.request.Request(url, headers=head
 	_, err = net.Dial("tcp", strings.TrimPrefix(httpURL, "http://"))
 	assert.Error(t, err)
 	for _, secret := range []string{"subprocess-secret-value", "subprocess-param-value", tok} {
-		assert.NotContains(t, logs.String(), secret)
+		assert.NotContains(t, logs(), secret)
 	}
-	assert.Contains(t, logs.String(), "level=DEBUG msg=request", "debug logging was on")
+	assert.Contains(t, logs(), "level=DEBUG msg=request", "debug logging was on")
+}
+
+// buildServe builds the s1crets binary into a temporary directory.
+func buildServe(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "s1crets")
+	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// serveEnv is a minimal environment pointing the AWS SDK at the fake.
+func serveEnv(home, endpoint string) []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_ACCESS_KEY_ID=" + awsfake.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + awsfake.SecretAccessKey,
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + endpoint,
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+	}
+}
+
+// serveProc is a running `s1crets serve`.
+type serveProc struct {
+	cmd    *exec.Cmd
+	where  string        // what its ready line says it listens on
+	exited <-chan error  // its exit, once
+	logs   func() string // its standard error so far
+}
+
+// startServe starts bin with args and env and waits for its ready line.
+func startServe(t *testing.T, env []string, bin string, args ...string) serveProc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	var mu sync.Mutex
+	var logs strings.Builder
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			mu.Lock()
+			logs.WriteString(line + "\n")
+			mu.Unlock()
+			if rest, ok := strings.CutPrefix(line, "s1crets serve: listening on "); ok {
+				ready <- rest
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	p := serveProc{cmd: cmd, exited: exited, logs: func() string { mu.Lock(); defer mu.Unlock(); return logs.String() }}
+	select {
+	case p.where = <-ready:
+	case err := <-exited:
+		t.Fatalf("serve exited before it was ready: %v\n%s", err, p.logs())
+	case <-time.After(hangGuard):
+		t.Fatal("serve never printed its ready line")
+	}
+	return p
 }
 
 // hangGuard is how long a test waits for something that must happen.
 const hangGuard = 60 * time.Second
+
+// In Lambda (AWS_LAMBDA_RUNTIME_API set), serve registers with the
+// Extensions API under the wrapper's name before it listens, answers the
+// function's requests between invokes, and exits 0 on SHUTDOWN. A port
+// already taken is reported to Lambda as a failed init.
+func TestServeLambdaExtension(t *testing.T) {
+	fake := awsfake.New()
+	defer fake.Close()
+	fake.PutSecretString("prod/db", "lambda-secret-value")
+	bin := buildServe(t)
+	lambda := lambdafake.New(t)
+	const tok = "lambda-session-token"
+	env := append(serveEnv(t.TempDir(), fake.URL()), "AWS_SESSION_TOKEN="+tok,
+		"AWS_LAMBDA_RUNTIME_API="+lambda.Addr(), "S1CRETS_LAMBDA_EXTENSION_NAME=s1crets",
+		"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=0")
+	p := startServe(t, env, bin, "serve")
+
+	regs := lambda.Registrations()
+	require.Len(t, regs, 1, "registered before it listened")
+	assert.Equal(t, "s1crets", regs[0].Name)
+	assert.ElementsMatch(t, []string{"INVOKE", "SHUTDOWN"}, regs[0].Events)
+
+	lambda.WaitNext() // ready: waiting for the first event
+	lambda.Invoke("req-1")
+	url := p.where + "/secretsmanager/get?secretId=prod/db"
+	for range 2 {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Aws-Parameters-Secrets-Token", tok)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"SecretString":"lambda-secret-value"`)
+	}
+	assert.Equal(t, 1, fake.Calls("GetSecretValue"))
+
+	lambda.Shutdown("spindown", time.Now().Add(hangGuard))
+	select {
+	case err := <-p.exited:
+		require.NoError(t, err, "exit 0 on SHUTDOWN\n%s", p.logs())
+	case <-time.After(hangGuard):
+		t.Fatal("serve did not exit on SHUTDOWN")
+	}
+	assert.Empty(t, lambda.Errors())
+	assert.NotContains(t, p.logs(), "lambda-secret-value")
+
+	// A port in use: Lambda hears of it, and serve fails.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	lambda2 := lambdafake.New(t)
+	env = append(serveEnv(t.TempDir(), fake.URL()), "AWS_SESSION_TOKEN="+tok,
+		"AWS_LAMBDA_RUNTIME_API="+lambda2.Addr(), "S1CRETS_LAMBDA_EXTENSION_NAME=s1crets",
+		"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="+strconv.Itoa(taken.Addr().(*net.TCPAddr).Port))
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "%s", out)
+	reports := lambda2.Errors()
+	require.Len(t, reports, 1, "%s", out)
+	assert.Equal(t, lambdafake.PathInitError, reports[0].Path)
+	assert.Equal(t, "Extension.ReadyFailed", reports[0].ErrorType)
+}
