@@ -90,7 +90,7 @@ func seed(f *awsfake.Server) {
 
 // newFixture starts a server over a seeded awsfake; change adjusts the
 // Config before New, opts the providers.
-func newFixture(t *testing.T, change func(*agent.Config), opts ...aws.Option) *fixture {
+func newFixture(t testing.TB, change func(*agent.Config), opts ...aws.Option) *fixture {
 	t.Helper()
 	fx := &fixture{fake: awsfake.New(), logBuf: &syncBuffer{}}
 	t.Cleanup(fx.fake.Close)
@@ -117,7 +117,7 @@ func newFixture(t *testing.T, change func(*agent.Config), opts ...aws.Option) *f
 }
 
 // serve starts a server with cfg on 127.0.0.1 and returns it and its URL.
-func serve(t *testing.T, cfg agent.Config) (*agent.Server, string) {
+func serve(t testing.TB, cfg agent.Config) (*agent.Server, string) {
 	t.Helper()
 	srv, err := agent.New(cfg)
 	require.NoError(t, err)
