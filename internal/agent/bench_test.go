@@ -57,3 +57,42 @@ func (nullWriter) WriteHeader(int)             {}
 func (nullWriter) WriteString(s string) (int, error) {
 	return io.Discard.(io.StringWriter).WriteString(s)
 }
+
+// BenchmarkServeHTTP is a cached read over a keep-alive loopback connection:
+// the server (listener, limits, handler) side by side with a bare
+// http.Server answering the same bytes.
+func BenchmarkServeHTTP(b *testing.B) {
+	fx := newFixture(b, func(c *agent.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	path := "/secretsmanager/get?secretId=app/json"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}
+	get := func(b *testing.B, url string) []byte {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		return body
+	}
+	body := get(b, fx.url+path)
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Write(body)
+	}))
+	b.Cleanup(bare.Close)
+	for _, tc := range []struct{ name, url string }{{"s1crets", fx.url + path}, {"bare", bare.URL + path}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				get(b, tc.url)
+			}
+		})
+	}
+}
