@@ -53,10 +53,11 @@ Flags:
                           [SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL: seconds, per store]
   --cache-size N        [PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE] entries per store (1000);
                           PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED=false: no cache
-  --refresh-ahead D     refresh in the background a secret read in the last D of its TTL
-  --max-stale D         serve an expired value up to D while the store fails transiently
-  --disk-cache DIR      also cache on disk in DIR
-  --redis URL           shared tier on Redis or Valkey (redis://, rediss://)
+  --refresh-ahead D     [S1CRETS_REFRESH_AHEAD] refresh in the background a secret read in
+                          the last D of its TTL
+  --max-stale D         [S1CRETS_MAX_STALE] serve an expired value up to D while the store fails
+  --disk-cache DIR      [S1CRETS_CACHE_DIR] also cache on disk in DIR
+  --redis URL           [S1CRETS_REDIS_URL] shared tier on Redis or Valkey (redis://, rediss://)
   --max-connections N   [PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS] default 800; more: 429
   --request-timeout D   bound of each lookup (default 30s; 504 past it); --timeout bounds each
                           AWS call [SECRETS_MANAGER_TIMEOUT_MILLIS, SSM_PARAMETER_STORE_TIMEOUT_MILLIS]
@@ -97,6 +98,14 @@ func (s *serveFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&s.drain, "drain", "", "")
 	fs.StringVar(&s.logLevel, "log-level", "", "")
 }
+
+// The environment variables of serve's own settings (the others are the
+// AWS extension's); S1CRETS_CACHE_DIR is the CLI's disk cache directory too.
+const (
+	envRefreshAhead = "S1CRETS_REFRESH_AHEAD"
+	envMaxStale     = "S1CRETS_MAX_STALE"
+	envRedisURL     = "S1CRETS_REDIS_URL"
+)
 
 // orEnv returns the flag's value, else the environment variable's.
 func orEnv(v, env string) string {
@@ -176,21 +185,26 @@ func (s *serveFlags) resolve(set map[string]bool) (*serveConfig, error) {
 		cache.Disabled = cache.Disabled || !on
 	}
 	for _, d := range []struct {
-		flag, val string
-		dst       *time.Duration
-	}{{"refresh-ahead", s.refreshAhead, &cache.RefreshAhead}, {"max-stale", s.maxStale, &cache.MaxStale}} {
+		flag, env, val string
+		dst            *time.Duration
+	}{{"--refresh-ahead", envRefreshAhead, s.refreshAhead, &cache.RefreshAhead},
+		{"--max-stale", envMaxStale, s.maxStale, &cache.MaxStale}} {
+		what := d.flag
+		if d.val == "" {
+			what, d.val = d.env, os.Getenv(d.env)
+		}
 		if d.val != "" {
 			if *d.dst, err = parseSeconds(d.val); err != nil {
-				return nil, usagef("--%s %q: %v", d.flag, d.val, err)
+				return nil, usagef("%s %q: %v", what, d.val, err)
 			}
 		}
 	}
-	cache.RedisURL = s.redis
+	cache.RedisURL = orEnv(s.redis, envRedisURL)
 	c.smCache, c.psCache = cache, cache
-	if s.diskCache != "" {
-		dir, err := filepath.Abs(s.diskCache)
+	if disk := orEnv(s.diskCache, envCacheDir); disk != "" {
+		dir, err := filepath.Abs(disk)
 		if err != nil {
-			return nil, usagef("--disk-cache %q: %v", s.diskCache, err)
+			return nil, usagef("--disk-cache %q: %v", disk, err)
 		}
 		for _, x := range []struct {
 			c   *s1crets.CacheConfig

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/s1crets/s1crets"
 	"github.com/s1crets/s1crets/internal/awsfake"
 	"github.com/s1crets/s1crets/internal/lambdaext/lambdafake"
 )
@@ -91,6 +92,30 @@ func TestServeResolve(t *testing.T) {
 	assert.Equal(t, 7, c.cfg.MaxConnections)
 	assert.Equal(t, 1500*time.Millisecond, c.smTimeout)
 	assert.Zero(t, c.psTimeout)
+	assert.False(t, c.smCache.OnDisk)
+	assert.Zero(t, c.smCache.RefreshAhead)
+
+	// serve's own settings have variables too: the tiers, refresh-ahead, MaxStale.
+	dir := t.TempDir()
+	t.Setenv("S1CRETS_CACHE_DIR", dir)
+	t.Setenv("S1CRETS_REDIS_URL", "redis://127.0.0.1:1/0")
+	t.Setenv("S1CRETS_REFRESH_AHEAD", "45")
+	t.Setenv("S1CRETS_MAX_STALE", "1h")
+	c, err = sf.resolve(map[string]bool{})
+	require.NoError(t, err)
+	for _, cc := range []s1crets.CacheConfig{c.smCache, c.psCache} {
+		assert.True(t, cc.OnDisk)
+		assert.True(t, strings.HasPrefix(cc.KeyCacheDir, dir), cc.KeyCacheDir)
+		assert.Equal(t, "redis://127.0.0.1:1/0", cc.RedisURL)
+		assert.Equal(t, 45*time.Second, cc.RefreshAhead)
+		assert.Equal(t, time.Hour, cc.MaxStale)
+	}
+	t.Setenv("S1CRETS_MAX_STALE", "soon")
+	_, err = sf.resolve(map[string]bool{})
+	assert.ErrorContains(t, err, `S1CRETS_MAX_STALE "soon"`, "the message names what was wrong")
+	for _, v := range []string{"S1CRETS_CACHE_DIR", "S1CRETS_REDIS_URL", "S1CRETS_REFRESH_AHEAD", "S1CRETS_MAX_STALE"} {
+		t.Setenv(v, "")
+	}
 
 	sf = serveFlags{listen: "::1", port: "0", socketMode: "660", ttl: "2m", cacheSize: "9", maxConns: "3",
 		tokenEnv: "S1CRETS_TEST_TOKEN", refreshAhead: "30s", maxStale: "600", diskCache: "d", drain: "2"}
