@@ -43,6 +43,7 @@ Flags:
   --port N              [PARAMETERS_SECRETS_EXTENSION_HTTP_PORT] default 2773; 0: any free port
   --listen HOST[:PORT]  default 127.0.0.1; "none": only --socket
   --allow-non-loopback  allow a --listen address that others can reach, and their requests
+  --healthcheck         do not serve: ask the serve these flags describe for /healthz, exit 0 if ok
   --socket PATH         also listen on a Unix socket; its file mode decides who may connect
   --socket-mode MODE    octal mode of the socket file (default 0600: this user only)
   --token-env NAME      token from variable NAME (default: the first set of AWS_TOKEN,
@@ -73,7 +74,7 @@ S1CRETS_CACHE_KEY (32 bytes, base64) encrypts the disk and Redis tiers (Redis re
 // serveFlags are serve's own flags.
 type serveFlags struct {
 	port, listen, socket, socketMode, tokenEnv, token string
-	allowNonLoopback                                  bool
+	allowNonLoopback, healthcheck                     bool
 	ttl, cacheSize, refreshAhead, maxStale            string
 	diskCache, redis                                  string
 	maxConns, requestTimeout, drain, logLevel         string
@@ -83,6 +84,7 @@ func (s *serveFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&s.port, "port", "", "")
 	fs.StringVar(&s.listen, "listen", "127.0.0.1", "")
 	fs.BoolVar(&s.allowNonLoopback, "allow-non-loopback", false, "")
+	fs.BoolVar(&s.healthcheck, "healthcheck", false, "")
 	fs.StringVar(&s.socket, "socket", "", "")
 	fs.StringVar(&s.socketMode, "socket-mode", "0600", "")
 	fs.StringVar(&s.tokenEnv, "token-env", "", "")
@@ -162,8 +164,10 @@ func (s *serveFlags) resolve(set map[string]bool) (*serveConfig, error) {
 	}
 	c.socketMode = fs.FileMode(mode)
 
-	if c.token, err = s.resolveToken(); err != nil {
-		return nil, err
+	if !s.healthcheck { // a probe needs no token: /healthz asks for none
+		if c.token, err = s.resolveToken(); err != nil {
+			return nil, err
+		}
 	}
 
 	cache := s1crets.CacheConfig{TTL: 300 * time.Second, CountHits: true}
@@ -356,6 +360,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if sf.healthcheck {
+		return healthcheck(ctx, sc)
+	}
 	var handler slog.Handler = slog.DiscardHandler
 	if !sc.logDisabled {
 		handler = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: sc.logLevel})
@@ -484,6 +491,39 @@ func runLambda(ctx context.Context, cfg lambdaext.Config, logger *slog.Logger, s
 		err = serr
 	}
 	return err
+}
+
+// healthcheck asks the serve that these flags describe for /healthz, over
+// its Unix socket if it has one, else over TCP: for probes that run in
+// its container (Kubernetes' httpGet probes come from the node, which
+// cannot reach a loopback listener). It fails unless the answer is 200.
+func healthcheck(ctx context.Context, sc *serveConfig) error {
+	tr := &http.Transport{DisableKeepAlives: true}
+	url := "http://" + sc.addr + "/healthz"
+	if sc.socket != "" {
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sc.socket)
+		}
+		url = "http://localhost/healthz"
+	} else if strings.HasSuffix(sc.addr, ":0") {
+		return usagef("--healthcheck needs the server's port: --port or PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return fmt.Errorf("s1crets serve --healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("s1crets serve --healthcheck: %s answered %s", url, resp.Status)
+	}
+	return nil
 }
 
 // shutdown stops srv gracefully: the drain, then up to the request timeout

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -213,6 +214,20 @@ print(json.loads(urllib.request.urlopen(urllib.request.Request(url, headers=head
 	assert.Equal(t, "ok", string(body))
 	assert.Equal(t, 1, fake.Calls("GetSecretValue"), "curl and Python read one cached secret")
 
+	// --healthcheck, the probe of a sidecar's container: over TCP and over
+	// the socket, without a token.
+	probe := func(args ...string) error {
+		c := exec.Command(bin, append([]string{"serve", "--healthcheck"}, args...)...)
+		c.Env = serveEnv(dir, fake.URL())
+		out, err := c.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}
+	require.NoError(t, probe("--port", port))
+	require.NoError(t, probe("--listen", "none", "--socket", sock))
+
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-exited:
@@ -222,6 +237,7 @@ print(json.loads(urllib.request.urlopen(urllib.request.Request(url, headers=head
 	}
 	_, err = os.Lstat(sock)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "the socket file is removed")
+	assert.Error(t, probe("--port", port), "no server: the probe fails")
 	_, err = net.Dial("tcp", strings.TrimPrefix(httpURL, "http://"))
 	assert.Error(t, err)
 	for _, secret := range []string{"subprocess-secret-value", "subprocess-param-value", tok} {
