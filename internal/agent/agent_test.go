@@ -304,7 +304,7 @@ func TestBadRequests(t *testing.T) {
 // TestStoreErrors: the store's errors come back with its status, code and
 // message, as the AWS agent answers them.
 func TestStoreErrors(t *testing.T) {
-	fx := newFixture(t, nil, s1crets.Retry(1), s1crets.Timeout(300*time.Millisecond),
+	fx := newFixture(t, nil, s1crets.Retry(1), s1crets.Timeout(3*time.Second), // ample on a busy machine; the timeout case waits it out
 		s1crets.Cache(s1crets.CacheConfig{FailureBackoff: -1}))
 	errBody := func(t *testing.T, a answer, status int, code string) map[string]any {
 		t.Helper()
