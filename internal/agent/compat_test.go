@@ -77,6 +77,8 @@ func TestSameJSONAsStore(t *testing.T) {
 		{"/systemsmanager/parameters/get?name=/app/secure&withDecryption=true", map[string]any{"Name": "/app/secure", "WithDecryption": true}},
 		{"/systemsmanager/parameters/get?name=/app/plain&version=1", map[string]any{"Name": "/app/plain:1"}},
 		{"/systemsmanager/parameters/get?name=/app/plain&label=first", map[string]any{"Name": "/app/plain:first"}},
+		{"/systemsmanager/parameters/get?name=/aws/reference/secretsmanager/app/db&withDecryption=true",
+			map[string]any{"Name": "/aws/reference/secretsmanager/app/db", "WithDecryption": true}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			want := storeCall(t, fx.fake.URL(), "AmazonSSM.GetParameter", jsonBody(t, tc.req))

@@ -97,14 +97,7 @@ func (p *parameterStore) getParameter(ctx context.Context, name string, decrypt 
 // Get reads one parameter, or walks a Secrets Manager reference.
 func (p *parameterStore) Get(ctx context.Context, path string, q driver.Query) (driver.Secret, error) {
 	if strings.HasPrefix(path, ReferencePrefix) {
-		v, err := p.reference(ctx, path, q)
-		if err != nil {
-			return driver.Secret{}, err
-		}
-		if v.IsBinary() {
-			return driver.Secret{Name: path, Binary: v.Bytes()}, nil
-		}
-		return driver.Secret{Name: path, Text: v.Text()}, nil
+		return p.reference(ctx, path, q)
 	}
 	param, err := p.getParameter(ctx, path, q.Decrypt)
 	if err != nil {
@@ -134,23 +127,30 @@ func parameterSecret(param *types.Parameter) driver.Secret {
 // looks up the rest of the path as keys of the secret's JSON. Keys left
 // over on a secret that is not JSON are ErrNotFound (the original ignored
 // them).
-func (p *parameterStore) reference(ctx context.Context, path string, q driver.Query) (s1crets.Value, error) {
+func (p *parameterStore) reference(ctx context.Context, path string, q driver.Query) (driver.Secret, error) {
 	for name := path; len(name) > len(ReferencePrefix); {
 		param, err := p.getParameter(ctx, name, q.Decrypt)
 		if err == nil {
-			v := s1crets.NewValue(awssdk.ToString(param.Value))
 			rest := strings.TrimPrefix(path[len(name):], "/")
-			if rest == "" {
-				return v, nil
+			if rest == "" { // the secret itself, with what GetParameter said of it
+				sec := parameterSecret(param)
+				// Named as asked, as AWS names it (moto answers the
+				// secret's own name).
+				sec.Name, sec.Meta.Name = path, path
+				return sec, nil
 			}
-			return v.Lookup(strings.Split(rest, "/")...)
+			v, err := s1crets.NewValue(awssdk.ToString(param.Value)).Lookup(strings.Split(rest, "/")...)
+			if err != nil {
+				return driver.Secret{}, err
+			}
+			return driver.Secret{Name: path, Text: v.Text()}, nil // a value inside a JSON secret is text
 		}
 		if !isNotFound(err) {
-			return s1crets.Value{}, err
+			return driver.Secret{}, err
 		}
 		name = name[:strings.LastIndexByte(name, '/')]
 	}
-	return s1crets.Value{}, driver.ErrNotFound
+	return driver.Secret{}, driver.ErrNotFound
 }
 
 // GetByPath reads every parameter below path, all pages.

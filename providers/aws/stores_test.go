@@ -648,4 +648,14 @@ func scenarioMeta(t *testing.T, b backend) {
 	v, err := sm.Get(ctx, "meta/db", s1crets.KeyPath())
 	require.NoError(t, err)
 	assert.Equal(t, version, v.Meta().Version)
+
+	// A Secrets Manager secret read through Parameter Store's reference
+	// path: GetParameter's answer for it.
+	v, err = ps.Get(ctx, aws.ReferencePrefix+"meta/db")
+	require.NoError(t, err)
+	assert.Equal(t, "s3cret", v.Text())
+	m := v.Meta()
+	assert.Equal(t, aws.ReferencePrefix+"meta/db", m.Name)
+	assert.Equal(t, "SecureString", m.Type)
+	assert.Contains(t, m.SourceResult, b.secretARN(t, "meta/db"), "SourceResult describes the secret")
 }
