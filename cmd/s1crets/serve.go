@@ -57,7 +57,7 @@ Flags:
   --refresh-ahead D     [S1CRETS_REFRESH_AHEAD] refresh in the background a secret read in
                           the last D of its TTL
   --max-stale D         [S1CRETS_MAX_STALE] serve an expired value up to D while the store fails
-  --disk-cache DIR      [S1CRETS_CACHE_DIR] also cache on disk in DIR
+  --cache-dir DIR       [S1CRETS_CACHE_DIR] also cache on disk in DIR (as the CLI's --cache-dir)
   --redis URL           [S1CRETS_REDIS_URL] shared tier on Redis or Valkey (redis://, rediss://)
   --max-connections N   [PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS] default 800; more: 429
   --request-timeout D   bound of each lookup (default 30s; 504 past it); --timeout bounds each
@@ -93,7 +93,7 @@ func (s *serveFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&s.cacheSize, "cache-size", "", "")
 	fs.StringVar(&s.refreshAhead, "refresh-ahead", "", "")
 	fs.StringVar(&s.maxStale, "max-stale", "", "")
-	fs.StringVar(&s.diskCache, "disk-cache", "", "")
+	fs.StringVar(&s.diskCache, "cache-dir", "", "")
 	fs.StringVar(&s.redis, "redis", "", "")
 	fs.StringVar(&s.maxConns, "max-connections", "", "")
 	fs.StringVar(&s.requestTimeout, "request-timeout", "", "")
@@ -208,7 +208,7 @@ func (s *serveFlags) resolve(set map[string]bool) (*serveConfig, error) {
 	if disk := orEnv(s.diskCache, envCacheDir); disk != "" {
 		dir, err := filepath.Abs(disk)
 		if err != nil {
-			return nil, usagef("--disk-cache %q: %v", disk, err)
+			return nil, usagef("--cache-dir %q: %v", disk, err)
 		}
 		for _, x := range []struct {
 			c   *s1crets.CacheConfig
