@@ -370,8 +370,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	logger := slog.New(handler)
 
 	// Listen first: a port in use or a bad socket path fails before any
-	// AWS call. As a Lambda extension, listen once registered (Ready), so
-	// that Lambda is told when it fails.
+	// AWS call. As a Lambda extension, a failure is told to Lambda once
+	// registered (Ready); listening before registering leaves no moment in
+	// which the function, which starts once every extension has
+	// registered, finds the port closed (connections wait in the backlog
+	// until serving starts).
 	lambda, inLambda := lambdaext.ConfigFromEnv(nil)
 	var listeners []net.Listener
 	defer func() {
@@ -399,10 +402,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	}
-	if !inLambda {
-		if err := listen(); err != nil {
-			return err
-		}
+	listenErr := listen()
+	if listenErr != nil && !inLambda {
+		return listenErr
 	}
 
 	sm, err := f.openStore(ctx, aws.SecretsManagerName, cmp.Or(sc.smTimeout, time.Duration(f.timeout)), s1crets.Cache(sc.smCache))
@@ -436,7 +438,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return len(listeners)
 	}
 	if inLambda {
-		return runLambda(sigCtx, lambda, logger, srv, listen, serve, errs)
+		return runLambda(sigCtx, lambda, logger, srv, listenErr, serve, errs)
 	}
 	serve()
 	select {
@@ -468,13 +470,13 @@ func served(errs <-chan error, n int) error {
 // Extensions API, listens and serves (Ready), and shuts the server down on
 // Lambda's SHUTDOWN event, within its deadline, or on SIGTERM.
 func runLambda(ctx context.Context, cfg lambdaext.Config, logger *slog.Logger, srv *agent.Server,
-	listen func() error, serve func() int, errs <-chan error) error {
+	listenErr error, serve func() int, errs <-chan error) error {
 	cfg.Logger = logger
 	var started int
 	err := lambdaext.Run(ctx, cfg, lambdaext.Hooks{
 		Ready: func() error {
-			if err := listen(); err != nil {
-				return err
+			if listenErr != nil { // reported to Lambda, which can tell the function's logs
+				return listenErr
 			}
 			started = serve()
 			return nil
