@@ -21,6 +21,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/s1crets/s1crets/internal/parity/motoenv"
 )
 
 // The end-to-end test runs the built binary and the original Python CLI
@@ -298,12 +300,10 @@ func seedMoto(t *testing.T, url, prefix string) {
 		"upd/py":   "old",
 		"dirx/far": "not below dir/",
 	} {
-		_, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: awssdk.String(prefix + "/" + name), SecretString: awssdk.String(v)})
-		require.NoError(t, err)
+		require.NoError(t, motoenv.CreateSecret(ctx, sm, &secretsmanager.CreateSecretInput{Name: awssdk.String(prefix + "/" + name), SecretString: awssdk.String(v)}))
 	}
 	for _, name := range []string{"bin", "dir/blob"} {
-		_, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: awssdk.String(prefix + "/" + name), SecretBinary: []byte{0, 'a', 'b', 0xff, '\'', '"'}})
-		require.NoError(t, err)
+		require.NoError(t, motoenv.CreateSecret(ctx, sm, &secretsmanager.CreateSecretInput{Name: awssdk.String(prefix + "/" + name), SecretBinary: []byte{0, 'a', 'b', 0xff, '\'', '"'}}))
 	}
 	ps := ssm.NewFromConfig(cfg)
 	for _, p := range []struct{ name, value, typ string }{
@@ -316,9 +316,8 @@ func seedMoto(t *testing.T, url, prefix string) {
 		{"upd/go", "old", "SecureString"},
 		{"upd/py", "old", "SecureString"},
 	} {
-		_, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Name: awssdk.String("/" + prefix + "/" + p.name), Value: awssdk.String(p.value),
-			Type: ssmtypes.ParameterType(p.typ)})
-		require.NoError(t, err)
+		require.NoError(t, motoenv.PutParameter(ctx, ps, &ssm.PutParameterInput{Name: awssdk.String("/" + prefix + "/" + p.name), Value: awssdk.String(p.value),
+			Type: ssmtypes.ParameterType(p.typ)}))
 	}
 }
 

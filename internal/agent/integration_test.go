@@ -59,15 +59,11 @@ func TestIntegrationServeMatchesMoto(t *testing.T) {
 	smc, ssmc := secretsmanager.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	sfx := motoenv.RandomSuffix()
 	strName, binName := "serve/str-"+sfx, "serve/bin-"+sfx
-	_, err := smc.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: &strName, SecretString: awssdk.String(`{"pw":"moto-secret"}`)})
-	require.NoError(t, err)
-	_, err = smc.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: &binName, SecretBinary: []byte{0, 1, 2, 0xff}})
-	require.NoError(t, err)
+	require.NoError(t, motoenv.CreateSecret(ctx, smc, &secretsmanager.CreateSecretInput{Name: &strName, SecretString: awssdk.String(`{"pw":"moto-secret"}`)}))
+	require.NoError(t, motoenv.CreateSecret(ctx, smc, &secretsmanager.CreateSecretInput{Name: &binName, SecretBinary: []byte{0, 1, 2, 0xff}}))
 	plain, secure := "/serve/"+sfx+"/plain", "/serve/"+sfx+"/secure"
-	_, err = ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: &plain, Value: awssdk.String("plain-value"), Type: ssmtypes.ParameterTypeString})
-	require.NoError(t, err)
-	_, err = ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: &secure, Value: awssdk.String("secure-value"), Type: ssmtypes.ParameterTypeSecureString})
-	require.NoError(t, err)
+	require.NoError(t, motoenv.PutParameter(ctx, ssmc, &ssm.PutParameterInput{Name: &plain, Value: awssdk.String("plain-value"), Type: ssmtypes.ParameterTypeString}))
+	require.NoError(t, motoenv.PutParameter(ctx, ssmc, &ssm.PutParameterInput{Name: &secure, Value: awssdk.String("secure-value"), Type: ssmtypes.ParameterTypeSecureString}))
 
 	sm, err := aws.NewSecretsManager(ctx, aws.WithConfig(motoenv.Config(url, &motoenv.Counter{Account: account})))
 	require.NoError(t, err)

@@ -362,12 +362,7 @@ func seed(c context.Context, cfg awssdk.Config, spec seedSpec) error {
 			default:
 				in.SecretString = &s.value
 			}
-			_, err := smc.CreateSecret(c, in)
-			var ae smithy.APIError
-			if errors.As(err, &ae) && ae.ErrorCode() == "ResourceExistsException" {
-				err = nil // an SDK retry of a create that landed: the names are this run's own
-			}
-			if err != nil {
+			if err := motoenv.CreateSecret(c, smc, in); err != nil {
 				return fmt.Errorf("CreateSecret %s: %w", s.name, err)
 			}
 			return nil
