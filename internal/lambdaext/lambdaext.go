@@ -152,9 +152,13 @@ func (c Config) withDefaults() (Config, error) {
 type Hooks struct {
 	// Ready is called once the extension has registered, before the
 	// first event/next. It starts the work (for serve: start answering
-	// HTTP requests) and returns; the function's init waits for it. An
-	// error is reported to Lambda with init/error and Run returns it.
-	// Required.
+	// HTTP requests) and returns; the first invoke waits for it (Lambda's
+	// init phase ends when every extension has asked for its next event).
+	// The function's own init code starts once every extension has
+	// registered and may already call the extension: a server should bind
+	// its listener before Run, so that early connections wait in the
+	// backlog. An error is reported to Lambda with init/error and Run
+	// returns it. Required.
 	//
 	// The message of an error from Ready or Invoke goes to Lambda, which
 	// logs it: it must not hold a secret.
