@@ -22,6 +22,7 @@ import (
 	"github.com/s1crets/s1crets"
 	"github.com/s1crets/s1crets/internal/agent"
 	"github.com/s1crets/s1crets/internal/awsfake"
+	"github.com/s1crets/s1crets/internal/obstest"
 	"github.com/s1crets/s1crets/providers/aws"
 	"github.com/s1crets/s1crets/providers/memory"
 )
@@ -57,24 +58,7 @@ type fixture struct {
 	ps     *aws.ParameterStore
 	srv    *agent.Server
 	url    string
-	logBuf *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logBuf *obstest.Buffer
 }
 
 func seed(f *awsfake.Server) {
@@ -92,7 +76,7 @@ func seed(f *awsfake.Server) {
 // Config before New, opts the providers.
 func newFixture(t testing.TB, change func(*agent.Config), opts ...aws.Option) *fixture {
 	t.Helper()
-	fx := &fixture{fake: awsfake.New(), logBuf: &syncBuffer{}}
+	fx := &fixture{fake: awsfake.New(), logBuf: &obstest.Buffer{}}
 	t.Cleanup(fx.fake.Close)
 	seed(fx.fake)
 	all := append([]aws.Option{aws.WithConfig(fx.fake.Config(ctx))}, opts...)
@@ -587,6 +571,18 @@ func TestConnectionLimit(t *testing.T) {
 	assert.Contains(t, metrics.String(), "s1crets_http_rejected_connections_total ")
 }
 
+// notifyClose is a listener that closes closed when it is closed.
+type notifyClose struct {
+	net.Listener
+	closed chan struct{}
+	once   *sync.Once
+}
+
+func (l notifyClose) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
 // rawPing sends GET /ping on a new connection and returns the status.
 func rawPing(t *testing.T, addr string) int {
 	t.Helper()
@@ -686,15 +682,25 @@ func TestShutdown(t *testing.T) {
 	_, err = net.Dial("tcp", l.Addr().String())
 	assert.Error(t, err, "nothing listens after Shutdown")
 
-	// Without a drain delay, Shutdown waits for the requests in progress.
+	// Without a drain delay, Shutdown waits for the requests in progress:
+	// the store holds the request until Shutdown has closed the listener
+	// (its first step), so the request is in progress while Shutdown runs.
 	srv2, err := agent.New(agent.Config{SecretsManager: sm, Token: token, Logger: discard()})
 	require.NoError(t, err)
 	l2, err := agent.ListenTCP("127.0.0.1:0", false)
 	require.NoError(t, err)
+	closed := make(chan struct{})
 	served2 := make(chan error, 1)
-	go func() { served2 <- srv2.Serve(l2) }()
-	fake.ResetCalls()
-	fake.FailNext("GetSecretValue", 1, awsfake.Fault{Delay: 300 * time.Millisecond})
+	go func() { served2 <- srv2.Serve(notifyClose{l2, closed, &sync.Once{}}) }()
+	arrived := make(chan struct{})
+	fake.SetHook(func(r awsfake.Request) *awsfake.Fault {
+		if r.Op == "GetSecretValue" {
+			close(arrived)
+			<-closed
+		}
+		return nil
+	})
+	defer fake.SetHook(nil)
 	type result struct {
 		status int
 		body   []byte
@@ -713,9 +719,7 @@ func TestShutdown(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		results <- result{resp.StatusCode, b, err}
 	}()
-	for fake.Calls("GetSecretValue") == 0 { // the request is in progress
-		time.Sleep(time.Millisecond)
-	}
+	<-arrived // the request is in progress
 	require.NoError(t, srv2.Shutdown(ctx))
 	r := <-results
 	require.NoError(t, r.err)

@@ -1,7 +1,6 @@
 package lambdaext_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/s1crets/s1crets/internal/lambdaext"
 	"github.com/s1crets/s1crets/internal/lambdaext/lambdafake"
+	"github.com/s1crets/s1crets/internal/obstest"
 )
 
 // TestMain fails the run if Run or a Client leaves a goroutine or a
@@ -93,24 +93,6 @@ func start(ctx context.Context, cfg lambdaext.Config, hooks lambdaext.Hooks) <-c
 	return done
 }
 
-// syncBuffer is a bytes.Buffer for a logger written by Run's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRunLifecycle: Run registers with the extension's name for INVOKE
 // and SHUTDOWN, calls Ready after register and before the first
 // event/next, calls Invoke for each INVOKE in order, and on SHUTDOWN
@@ -119,7 +101,7 @@ func (s *syncBuffer) String() string {
 func TestRunLifecycle(t *testing.T) {
 	fake := lambdafake.New(t)
 	rec := newRecorder()
-	var logs syncBuffer
+	var logs obstest.Buffer
 	cfg := lambdaext.Config{
 		RuntimeAPI: fake.Addr(),
 		Name:       extName,
