@@ -168,19 +168,23 @@ func decodeEntry(b []byte, now time.Time, ttl time.Duration) (payload []byte, fe
 // Meta, 'T' or 'B', the length of the Meta's JSON as a uvarint, the JSON,
 // then the bytes.
 func encodeValue(v Value) []byte {
-	tag, body := byte('t'), []byte(v.Text())
+	tag := byte('t')
 	if v.IsBinary() {
-		tag, body = 'b', v.Bytes()
+		tag = 'b'
 	}
-	p := v.payload()
-	if p == nil || p.meta == nil {
-		return append([]byte{tag}, body...)
+	var b []byte
+	if p := v.payload(); p != nil && p.meta != nil {
+		meta, _ := json.Marshal(p.meta) // strings, a slice of strings and a time always encode
+		b = append(b, tag-'a'+'A')
+		b = binary.AppendUvarint(b, uint64(len(meta)))
+		b = append(b, meta...)
+	} else {
+		b = append(b, tag)
 	}
-	meta, _ := json.Marshal(p.meta) // strings, a slice of strings and a time always encode
-	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(meta)+len(body))
-	b = append(b, tag-'a'+'A')
-	b = binary.AppendUvarint(b, uint64(len(meta)))
-	return append(append(b, meta...), body...)
+	if v.IsBinary() {
+		return append(b, v.Bytes()...)
+	}
+	return append(b, v.Text()...)
 }
 
 func decodeValue(b []byte) (Value, bool) {
